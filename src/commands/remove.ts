@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { rmdir } from 'node:fs/promises';
+import type { ParsedArgs } from '../cli.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { planRemove, type FileChange, type Paths } from '../core/plan.js';
+import { applyChanges, withLock } from '../io/files.js';
+import { readProfiles, resolvePaths } from '../io/store.js';
+import { readCurrentState, renderOptions } from './setup.js';
+import { printPlan, tildify } from '../io/output.js';
+
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  const all = Boolean(args.values.all);
+  const dryRun = Boolean(args.values['dry-run']);
+  const json = Boolean(args.values.json);
+  if (all === (args.positionals.length > 0)) {
+    throw new UsageError(all ? 'give either NAME or --all, not both' : 'which target? give NAME or --all', 'e.g. jupyter-ssh-setup remove gpu');
+  }
+  const base = resolvePaths(ctx);
+  const profiles = await readProfiles(base);
+  const names = all ? [...profiles.keys()] : args.positionals;
+  for (const name of names) {
+    if (!profiles.has(name)) {
+      throw new UsageError(`no target named "${name}"`, profiles.size ? `Known targets: ${[...profiles.keys()].join(', ')}.` : 'Nothing is set up.');
+    }
+  }
+  // Group by the files each profile was written to, so each group is planned on its own files.
+  const groups = new Map<string, { paths: Paths; names: string[] }>();
+  for (const name of names) {
+    const p = profiles.get(name)!;
+    const paths = p.files ? { ...base, sshConfig: p.files.sshConfig, rc: p.files.rc, sshInclude: join(p.files.sshConfig, '..', 'jupyter-ssh-setup.conf') } : base;
+    const key = `${paths.sshConfig}\0${paths.rc}`;
+    const group = groups.get(key) ?? { paths, names: [] };
+    group.names.push(name);
+    groups.set(key, group);
+  }
+  const render = await renderOptions();
+  const changes: FileChange[] = [];
+  for (const { paths, names: groupNames } of groups.values()) {
+    const current = await readCurrentState(paths, groupNames);
+    current.profiles = new Map(
+      [...current.profiles].filter(([, p]) => !p.files || (p.files.sshConfig === paths.sshConfig && p.files.rc === paths.rc)),
+    );
+    changes.push(...planRemove(groupNames, paths, current, render));
+  }
+  printPlan(changes, base, ctx, { full: dryRun, json });
+  if (dryRun || changes.length === 0) {
+    if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: changes.map((c) => c.path), dryRun }) + '\n');
+    else ctx.stdout.write(changes.length === 0 ? 'Nothing to remove.\n' : 'Dry run: nothing written.\n');
+    return 0;
+  }
+  const written = await withLock(join(base.configDir, '.lock'), () =>
+    applyChanges(changes, { backupDir: join(base.configDir, 'backups'), now: ctx.now(), privateDirs: [] }),
+  );
+  // Leave no empty directories of ours behind.
+  for (const dir of [join(base.configDir, 'profiles'), join(base.configDir, 'state')]) {
+    await rmdir(dir).catch(() => {});
+  }
+  if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: written, dryRun: false }) + '\n');
+  else {
+    ctx.stdout.write(`Removed ${names.join(', ')}. Backups of the changed files are in ${tildify(join(base.configDir, 'backups'), base.home)}.\n`);
+    ctx.stdout.write('Running notebooks are not stopped by remove; stop them first with jupyter-ssh-setup stop NAME if needed.\n');
+  }
+  return 0;
+}

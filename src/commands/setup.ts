@@ -1,0 +1,219 @@
+import { join } from 'node:path';
+import { access } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import type { ParsedArgs } from '../cli.js';
+import type { Context } from '../context.js';
+import { UsageError, ValidationError, RuntimeFailure } from '../errors.js';
+import { validateProfile, profileToInput, type Profile, type ProfileInput } from '../core/profile.js';
+import { planSetup, type CurrentState, type FileChange, type Paths, type RenderOptions, profileJsonPath, profileShellPath, launchScriptPath } from '../core/plan.js';
+import { readTextIfExists, applyChanges, withLock, ConcurrentEditError } from '../io/files.js';
+import { readProfiles, resolvePaths, defaultShell } from '../io/store.js';
+import { readKnownAliases } from '../io/read-ssh-config.js';
+import { readSshVersion } from '../io/ssh.js';
+import { checkSshPlan } from '../io/validate-ssh.js';
+import { printPlan, tildify } from '../io/output.js';
+
+/** Maps the parsed flags to raw profile answers. */
+export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
+  const s = (k: string) => values[k] as string | undefined;
+  const m = (k: string) => values[k] as string[] | undefined;
+  return {
+    name: s('name'),
+    host: s('host'),
+    user: s('user'),
+    port: s('port'),
+    identity: s('identity'),
+    jump: m('jump'),
+    launcher: s('launcher'),
+    container: s('container'),
+    image: s('image'),
+    mount: m('mount'),
+    containerGpus: values['container-gpus'] as boolean | undefined,
+    env: m('env'),
+    app: s('app'),
+    remotePort: s('remote-port'),
+    localPort: s('local-port'),
+    notebookDir: s('notebook-dir'),
+    shell: s('shell'),
+    partition: s('partition'),
+    time: s('time'),
+    account: s('account'),
+    mem: s('mem'),
+    cpus: s('cpus'),
+    gpus: s('gpus'),
+    qos: s('qos'),
+    directive: m('directive'),
+  };
+}
+
+export interface SetupOptions {
+  dryRun: boolean;
+  yes: boolean;
+  force: boolean;
+  json: boolean;
+  sshConfig?: string;
+  rc?: string;
+}
+
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, 'Setup takes flags only; see jupyter-ssh-setup setup --help.');
+  const v = args.values;
+  const options: SetupOptions = {
+    dryRun: Boolean(v['dry-run']),
+    yes: Boolean(v.yes),
+    force: Boolean(v.force),
+    json: Boolean(v.json),
+    sshConfig: v['ssh-config'] as string | undefined,
+    rc: v.rc as string | undefined,
+  };
+  let input = inputFromFlags(v);
+  const interactive = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY) || ctx.prompter !== undefined;
+  if (!options.yes && interactive) {
+    const { runWizard } = await import('../wizard.js');
+    return runWizard(input, options, ctx);
+  }
+  const missing = (['name', 'host'] as const).filter((k) => !input[k]);
+  if (missing.length) {
+    // --yes may take the host of an existing profile of that name.
+    if (input.name && missing.length === 1 && missing[0] === 'host') {
+      const existing = (await readProfiles(resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc }))).get(input.name);
+      if (existing) input = { ...profileToInput(existing), ...stripUndefined(input) };
+    }
+    const still = (['name', 'host'] as const).filter((k) => !input[k]);
+    if (still.length) {
+      throw new UsageError(
+        `missing ${still.map((k) => '--' + k).join(' and ')} (no terminal to ask on${options.yes ? ', and --yes has no default for it' : ''})`,
+        'Pass them as flags, e.g. jupyter-ssh-setup setup --name gpu --host gpu.example.org --yes, or run on a terminal for the wizard.',
+      );
+    }
+  }
+  if (!input.shell) input.shell = defaultShell(ctx);
+  // Always write User and Port: a `Host *` or global line later in the user's
+  // file must not decide where our alias connects.
+  if (!input.user) input.user = localUser(ctx);
+  if (!input.port) input.port = 22;
+  const profile = validateProfile(input);
+  return applySetup(profile, options, ctx);
+}
+
+export function localUser(ctx: Context): string {
+  return ctx.env.USER || ctx.env.LOGNAME || userInfo().username;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))) as Partial<T>;
+}
+
+
+/** Reads everything the plan depends on. */
+export async function readCurrentState(paths: Paths, names: string[]): Promise<CurrentState> {
+  const files = new Map<string, string | null>();
+  for (const name of names) {
+    for (const path of [profileJsonPath(paths, name), profileShellPath(paths, name), launchScriptPath(paths, name)]) {
+      files.set(path, await readTextIfExists(path));
+    }
+  }
+  return {
+    sshConfig: await readTextIfExists(paths.sshConfig),
+    sshInclude: await readTextIfExists(paths.sshInclude),
+    rc: await readTextIfExists(paths.rc),
+    files,
+    profiles: sameFiles(await readProfiles(paths), paths),
+  };
+}
+
+/** The profiles that share these files (a profile set up with another --ssh-config lives elsewhere). */
+function sameFiles(profiles: Map<string, Profile>, paths: Paths): Map<string, Profile> {
+  return new Map(
+    [...profiles].filter(([, p]) => !p.files || (p.files.sshConfig === paths.sshConfig && p.files.rc === paths.rc)),
+  );
+}
+
+export async function renderOptions(): Promise<RenderOptions> {
+  const version = await readSshVersion();
+  return { sshHasSessionType: version !== undefined && (version[0] > 8 || (version[0] === 8 && version[1] >= 7)) };
+}
+
+/** Checks that need the machine: the alias is new, the key exists. */
+export async function checkAgainstSystem(profile: Profile, paths: Paths, force: boolean, existing: Map<string, Profile>): Promise<void> {
+  if (!force && !existing.has(profile.name)) {
+    const aliases = await readKnownAliases(paths.sshConfig, paths.home, [paths.sshInclude]);
+    const clash = aliases.find((a) => a.alias === profile.name || a.alias === `${profile.name}-tunnel`);
+    if (clash) {
+      throw new ValidationError('--name', profile.name, `already a Host in ${tildify(clash.file, paths.home)}; choose another name, or pass --force to let ours take precedence`);
+    }
+  }
+  if (profile.identity) {
+    const path = profile.identity.startsWith('~/') ? join(paths.home, profile.identity.slice(2)) : profile.identity;
+    try {
+      await access(path);
+    } catch {
+      throw new ValidationError('--identity', profile.identity, 'no such file; give the path of an existing private key (e.g. ~/.ssh/id_ed25519), or create one with ssh-keygen -t ed25519');
+    }
+  }
+}
+
+/** Plan, show, and (unless --dry-run) write. Re-plans when a file changes under us. */
+export async function applySetup(profile: Profile, options: SetupOptions, ctx: Context, confirm?: (changes: FileChange[]) => Promise<boolean>): Promise<number> {
+  const paths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
+  const stored: Profile = { ...profile, files: { sshConfig: paths.sshConfig, rc: paths.rc } };
+  const render = await renderOptions();
+  for (let attempt = 0; ; attempt++) {
+    const current = await readCurrentState(paths, [profile.name]);
+    await checkAgainstSystem(stored, paths, options.force, current.profiles);
+    const changes = planSetup(stored, paths, current, render);
+    await checkSshPlan(changes, paths, stored, ctx);
+    printPlan(changes, paths, ctx, { full: options.dryRun, json: options.json });
+    if (changes.length === 0) {
+      if (!options.json) ctx.stdout.write(`Nothing to change: ${profile.name} is already set up like this.\n`);
+      else ctx.stdout.write(JSON.stringify({ name: profile.name, changed: [], dryRun: options.dryRun }) + '\n');
+      return 0;
+    }
+    if (options.dryRun) {
+      if (options.json) ctx.stdout.write(JSON.stringify({ name: profile.name, changed: changes.map((c) => c.path), dryRun: true }) + '\n');
+      else ctx.stdout.write('Dry run: nothing written.\n');
+      return 0;
+    }
+    if (confirm && !(await confirm(changes))) {
+      ctx.stderr.write('Cancelled, nothing written.\n');
+      return 130;
+    }
+    try {
+      const written = await withLock(join(paths.configDir, '.lock'), () =>
+        applyChanges(changes, {
+          backupDir: join(paths.configDir, 'backups'),
+          now: ctx.now(),
+          privateDirs: [join(paths.home, '.ssh'), paths.configDir],
+        }),
+      );
+      if (options.json) {
+        ctx.stdout.write(JSON.stringify({ name: profile.name, changed: written, dryRun: false }) + '\n');
+      } else {
+        printNextSteps(stored, paths, ctx);
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof ConcurrentEditError && attempt < 2) {
+        ctx.stderr.write(`${tildify(error.path, paths.home)} changed meanwhile; planning again.\n`);
+        continue;
+      }
+      if (error instanceof ConcurrentEditError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'EDQUOT') {
+        throw new RuntimeFailure(`cannot write: ${(error as Error).message}`, 'Your files are as they were (writes are atomic). Free space or fix permissions, then run again.');
+      }
+      throw error;
+    }
+  }
+}
+
+function printNextSteps(profile: Profile, paths: Paths, ctx: Context): void {
+  const rc = tildify(paths.rc, paths.home);
+  ctx.stdout.write(`
+Set up "${profile.name}". Next:
+  source ${rc}                      # or open a new terminal
+  remote_notebook_start ${profile.name}          # or: npx jupyter-ssh-setup start ${profile.name}
+  ssh ${profile.name}                             # a shell on the target
+If something fails: npx jupyter-ssh-setup doctor ${profile.name}
+`);
+}

@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+import type { Profile } from './profile.js';
+import { formatHop } from './profile.js';
+import { renderTemplate } from './render.js';
+import { sshPercent, sshConfigValue } from './quote.js';
+import { upsertBlock, removeBlock } from './marked-block.js';
+import { buildRemoteCommand, urlPath } from './remote.js';
+
+/** One file as it is and as it will be; `after: null` deletes it. */
+export interface FileChange {
+  path: string;
+  before: string | null;
+  after: string | null;
+  /** Mode for a file we create; an existing file keeps its own. */
+  mode: number;
+  /** What the file is, for the summary. */
+  label: string;
+}
+
+/** Every path setup and remove read or write, derived from home and the flags. */
+export interface Paths {
+  home: string;
+  configDir: string;
+  sshConfig: string;
+  sshInclude: string;
+  rc: string;
+}
+
+export function profileJsonPath(paths: Paths, name: string): string {
+  return join(paths.configDir, 'profiles', `${name}.json`);
+}
+export function profileShellPath(paths: Paths, name: string): string {
+  return join(paths.configDir, 'profiles', `${name}.sh`);
+}
+export function launchScriptPath(paths: Paths, name: string): string {
+  return join(paths.configDir, 'profiles', `${name}.launch.sh`);
+}
+
+export interface RenderOptions {
+  /** The local OpenSSH understands SessionType and ForkAfterAuthentication (8.7+). */
+  sshHasSessionType: boolean;
+}
+
+/** The ssh_config text of our own file, holding every profile's Host blocks. */
+export function renderSshHosts(profiles: Profile[], options: RenderOptions): string {
+  const hosts = [...profiles]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => {
+      const where = p.container.kind !== 'none' ? ` in ${p.container.kind}` : '';
+      const via = p.jump.length ? ` via ${p.jump.map(formatHop).join(' -> ')}` : '';
+      const how = p.launcher === 'plain' ? '' : ` as a ${p.launcher.toUpperCase()} job`;
+      const fixedForward = p.launcher === 'plain' && p.remotePort !== 'auto';
+      return {
+        name: p.name,
+        comment: `${p.name}: Jupyter ${p.app} on ${p.host}${via}${how}${where}`,
+        hostName: sshPercent(p.host),
+        user: p.user,
+        port: p.port,
+        identity: p.identity ? sshPercent(p.identity) : undefined,
+        proxyJump: p.jump.length ? p.jump.map(formatHop).join(',') : undefined,
+        controlPath: '~/.ssh/jss-%C',
+        tunnel: fixedForward
+          ? {
+              listen: `127.0.0.1:${p.localPort}`,
+              target: `127.0.0.1:${p.remotePort}`,
+              background: options.sshHasSessionType,
+            }
+          : undefined,
+      };
+    });
+  return renderTemplate('ssh-hosts.conf.ejs', { hosts }, 'ssh');
+}
+
+/** The body of our marked block in the user's ssh config: one Include line. */
+export function sshIncludeBody(includePath: string): string[] {
+  return [`Include ${sshConfigValue(includePath)}`];
+}
+
+export function renderFunctions(paths: Paths): string {
+  return renderTemplate('functions.sh.ejs', { configDir: paths.configDir }, 'sh');
+}
+
+export function renderProfileShell(profile: Profile): string {
+  return renderTemplate(
+    'profile.sh.ejs',
+    {
+      name: profile.name,
+      localPort: profile.localPort,
+      remotePort: profile.remotePort,
+      launcher: profile.launcher,
+      urlPath: urlPath(profile),
+      remoteStart: buildRemoteCommand(profile.name, 'start'),
+      remoteStop: buildRemoteCommand(profile.name, 'stop'),
+      remoteStatus: buildRemoteCommand(profile.name, 'status'),
+    },
+    'sh',
+  );
+}
+
+export function renderLaunchScript(profile: Profile): string {
+  return renderTemplate(
+    'launch.sh.ejs',
+    {
+      name: profile.name,
+      app: profile.app,
+      port: profile.remotePort,
+      notebookDir: profile.notebookDir ?? '',
+      env: profile.env,
+      waitSeconds: 60,
+    },
+    'sh',
+  );
+}
+
+export function renderProfileJson(profile: Profile): string {
+  return JSON.stringify(profile, null, 2) + '\n';
+}
+
+/** What is on disk now, as setup and remove need it. `null` text: the file does not exist. */
+export interface CurrentState {
+  sshConfig: string | null;
+  sshInclude: string | null;
+  rc: string | null;
+  /** Profile JSON/shell/launch files of the profiles being changed, by path. */
+  files: Map<string, string | null>;
+  /** Every stored profile, by name. */
+  profiles: Map<string, Profile>;
+}
+
+function change(path: string, before: string | null, after: string | null, mode: number, label: string): FileChange {
+  return { path, before, after, mode, label };
+}
+
+/**
+ * Plans setup for one profile: every file it creates or changes, as data.
+ * Pure: the caller reads `current` and applies the result.
+ */
+export function planSetup(profile: Profile, paths: Paths, current: CurrentState, options: RenderOptions): FileChange[] {
+  const profiles = new Map(current.profiles);
+  profiles.set(profile.name, profile);
+  return planAll([...profiles.values()], [profile], [], paths, current, options);
+}
+
+/** Plans taking profiles out; with none left, our blocks and files go too. */
+export function planRemove(names: string[], paths: Paths, current: CurrentState, options: RenderOptions): FileChange[] {
+  const profiles = new Map(current.profiles);
+  for (const name of names) profiles.delete(name);
+  return planAll([...profiles.values()], [], names, paths, current, options);
+}
+
+function planAll(
+  all: Profile[],
+  changed: Profile[],
+  removed: string[],
+  paths: Paths,
+  current: CurrentState,
+  options: RenderOptions,
+): FileChange[] {
+  const changes: FileChange[] = [];
+  const none = all.length === 0;
+  const sshConfigBefore = current.sshConfig;
+  const sshConfigAfter = none
+    ? removeBlock(sshConfigBefore ?? '')
+    : upsertBlock(sshConfigBefore ?? '', sshIncludeBody(paths.sshInclude), 'top');
+  changes.push(change(paths.sshConfig, sshConfigBefore, sshConfigBefore === null && sshConfigAfter === '' ? null : sshConfigAfter, 0o600, 'SSH config (one Include line)'));
+  changes.push(change(paths.sshInclude, current.sshInclude, none ? null : renderSshHosts(all, options), 0o600, 'SSH Host blocks'));
+  const rcBefore = current.rc;
+  const rcAfter = none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderFunctions(paths).replace(/\n$/, '').split('\n'), 'bottom');
+  changes.push(change(paths.rc, rcBefore, rcBefore === null && rcAfter === '' ? null : rcAfter, 0o644, 'shell functions'));
+  for (const profile of changed) {
+    const files: [string, string, number, string][] = [
+      [profileJsonPath(paths, profile.name), renderProfileJson(profile), 0o600, 'profile'],
+      [profileShellPath(paths, profile.name), renderProfileShell(profile), 0o600, 'profile for the shell functions'],
+      [launchScriptPath(paths, profile.name), renderLaunchScript(profile), 0o600, 'remote launch script (installed on the remote at start)'],
+    ];
+    for (const [path, after, mode, label] of files) changes.push(change(path, current.files.get(path) ?? null, after, mode, label));
+  }
+  for (const name of removed) {
+    for (const path of [profileJsonPath(paths, name), profileShellPath(paths, name), launchScriptPath(paths, name)]) {
+      changes.push(change(path, current.files.get(path) ?? null, null, 0o600, 'profile file'));
+    }
+  }
+  return changes.filter((c) => c.before !== c.after);
+}

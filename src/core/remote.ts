@@ -1,0 +1,35 @@
+import type { Profile } from './profile.js';
+
+/**
+ * The commands that run on the remote, as the single string ssh hands to the
+ * remote login shell. Each is `exec /bin/sh -c '...'` so that bash, zsh, sh
+ * and even fish run the same POSIX code, and none reads an rc file. The
+ * profile name is the only value inside, and it is validated to be one safe
+ * word (letters, digits, ".", "_", "-").
+ */
+export type RemoteAction = 'start' | 'stop' | 'status';
+
+export function remoteStateDir(name: string): string {
+  return `$HOME/.jupyter-ssh-setup/${name}`;
+}
+
+/** `start` ships the launch script on stdin, installs it and runs it: one round trip. */
+export function buildRemoteCommand(name: string, action: RemoteAction): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unsafe profile name ${JSON.stringify(name)}`);
+  const dir = remoteStateDir(name);
+  const inner =
+    action === 'start'
+      ? `umask 077; d=${dir}; mkdir -p "$d" && chmod 700 "$d" && cat >"$d/launch.sh.new" && mv -f "$d/launch.sh.new" "$d/launch.sh" && exec /bin/sh "$d/launch.sh" start`
+      : `f=${dir}/launch.sh; if [ -r "$f" ]; then exec /bin/sh "$f" ${action}; else echo "{\\"ok\\":true,\\"name\\":\\"${name}\\",\\"running\\":false}"; fi`;
+  return `exec /bin/sh -c '${inner}'`;
+}
+
+/** The path in the browser that each app opens on. */
+export function urlPath(profile: Pick<Profile, 'app'>): string {
+  return profile.app === 'lab' ? '/lab' : profile.app === 'notebook' ? '/tree' : '/';
+}
+
+/** Where our CLI and our shell functions keep the shared connection for a target. */
+export function controlPath(name: string): string {
+  return `~/.ssh/jss-${name}.ctl`;
+}
