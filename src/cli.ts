@@ -249,6 +249,7 @@ export async function run(argv: string[], ctx: Context): Promise<number> {
       ctx.stdout.write(commandHelp(command));
       return 0;
     }
+    ctx.verbose = Boolean(parsed.values.verbose);
     const module = await command.load();
     return await module.run(parsed, ctx);
   } catch (error) {

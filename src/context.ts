@@ -19,6 +19,8 @@ export interface Context {
   /** The prompt seam; commands load @inquirer/prompts lazily when this is absent. */
   prompter?: Prompter;
   now: () => Date;
+  /** --verbose: print every ssh command (tokens masked). */
+  verbose?: boolean;
 }
 
 export function createProcessContext(argv: string[]): Context {

@@ -1,7 +1,102 @@
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure } from '../errors.js';
+import { UsageError } from '../errors.js';
+import type { Profile } from '../core/profile.js';
+import { formatHop } from '../core/profile.js';
+import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
+import { renderLaunchScript } from '../core/plan.js';
+import { pickProfile, resolvePaths } from '../io/store.js';
+import { ssh, parseReply, isLocalPortFree, explainSshFailure } from '../io/remote.js';
+import { readForwardState } from '../io/tunnel-state.js';
+import { runProcess, parseSshG } from '../io/ssh.js';
+import { colors } from '../io/output.js';
 
-export async function run(_args: ParsedArgs, _ctx: Context): Promise<number> {
-  throw new RuntimeFailure('doctor is not implemented yet');
+export interface Check {
+  check: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+const PROBE_TIMEOUT_SECONDS = 5;
+
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError('doctor takes one target name', 'e.g. jupyter-ssh-setup doctor gpu');
+  const paths = resolvePaths(ctx);
+  const profile = await pickProfile(paths, args.positionals[0]);
+  const json = Boolean(args.values.json);
+  const c = colors(ctx);
+  const checks: Check[] = [];
+  const report = (check: Check) => {
+    checks.push(check);
+    if (json) return;
+    ctx.stdout.write(`${check.ok ? c.green('✔') : c.red('✘')} ${check.check}: ${check.detail}\n`);
+    if (check.hint) ctx.stdout.write(`  ${check.hint}\n`);
+  };
+  await diagnose(profile, ctx, report, await readForwardState(paths, profile.name));
+  const failed = checks.find((ch) => !ch.ok);
+  if (json) ctx.stdout.write(JSON.stringify({ name: profile.name, ok: !failed, failed: failed?.check ?? null, checks }) + '\n');
+  else ctx.stdout.write(failed ? `\nFirst problem: ${failed.check}.\n` : `\nAll checks passed for ${profile.name}.\n`);
+  return failed ? 1 : 0;
+}
+
+/** Runs the checks in order and stops at the first failure: later ones depend on it. */
+export async function diagnose(profile: Profile, ctx: Context, report: (c: Check) => void, forward?: { localPort: number }): Promise<void> {
+  const g = await runProcess('ssh', ['-G', '--', profile.name], { timeoutMs: 10_000 });
+  const resolved = parseSshG(g.stdout);
+  const hostName = resolved.get('hostname')?.[0];
+  if (g.exitCode !== 0 || hostName?.toLowerCase() !== profile.host.toLowerCase()) {
+    report({
+      check: 'SSH config',
+      ok: false,
+      detail: g.exitCode !== 0 ? g.stderr.trim().split('\n')[0] ?? 'ssh -G failed' : `ssh resolves ${profile.name} to ${hostName}, not ${profile.host}`,
+      hint: `Run jupyter-ssh-setup setup --name ${profile.name} again; if you edited ~/.ssh/config, keep the jupyter-ssh-setup Include line first.`,
+    });
+    return;
+  }
+  const via = resolved.get('proxyjump')?.[0];
+  report({ check: 'SSH config', ok: true, detail: `${profile.name} -> ${resolved.get('user')?.[0]}@${hostName}:${resolved.get('port')?.[0]}${via && via !== 'none' ? ' via ' + via : ''}` });
+
+  for (let i = 0; i < profile.jump.length; i++) {
+    const hop = profile.jump[i]!;
+    const label = `jump host ${formatHop(hop)}`;
+    const result = await runProcess('ssh', buildProbeArgs(formatHop(hop), profile.jump.slice(0, i), PROBE_TIMEOUT_SECONDS), { timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (i + 1) });
+    if (result.exitCode !== 0) {
+      const why = explainSshFailure(result, formatHop(hop));
+      report({ check: label, ok: false, detail: why.message.replace(/^ssh to \S+ failed: /, ''), hint: why.hint });
+      return;
+    }
+    report({ check: label, ok: true, detail: 'reachable, key accepted' });
+  }
+
+  const target = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', profile.name, 'true'], {
+    timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (profile.jump.length + 1),
+  });
+  if (target.exitCode !== 0) {
+    const why = explainSshFailure(target, profile.name);
+    report({ check: `target ${profile.host}`, ok: false, detail: why.message.replace(/^ssh to \S+ failed: /, ''), hint: why.hint });
+    return;
+  }
+  report({ check: `target ${profile.host}`, ok: true, detail: 'reachable, key accepted' });
+
+  const check = await ssh(buildRemoteActionArgs(profile.name, 'check', false), ctx, { input: renderLaunchScript(profile), timeoutMs: 60_000 });
+  const reply = parseReply(check.stdout);
+  if (!reply?.ok) {
+    report({
+      check: 'Jupyter',
+      ok: false,
+      detail: reply?.message ?? (check.stderr.trim().split('\n').at(-1) || 'the check did not answer'),
+      hint: reply?.error === 'env-failed' ? 'Fix the environment with setup --env (venv:PATH, conda:NAME, module:NAME or cmd:COMMAND).' : `Install Jupyter on ${profile.host} (e.g. pip install jupyterlab) or point --env at the environment that has it.`,
+    });
+    return;
+  }
+  const envText = profile.env.length ? `, environment ${profile.env.map((e) => `${e.kind}:${e.value}`).join(' ')} activates` : '';
+  report({ check: 'Jupyter', ok: true, detail: `jupyter ${profile.app} ${reply.version} at ${reply.jupyter}${envText}` });
+
+  const free = await isLocalPortFree(profile.localPort);
+  if (!free && forward?.localPort !== profile.localPort) {
+    report({ check: `local port ${profile.localPort}`, ok: false, detail: 'in use by another program', hint: 'start will use the next free port; to pin another, run setup --local-port N.' });
+    return;
+  }
+  report({ check: `local port ${profile.localPort}`, ok: true, detail: free ? 'free' : 'used by our tunnel' });
 }

@@ -1,7 +1,30 @@
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure } from '../errors.js';
+import { formatHop } from '../core/profile.js';
+import { readProfiles, resolvePaths } from '../io/store.js';
+import { printTable } from '../io/table.js';
 
-export async function run(_args: ParsedArgs, _ctx: Context): Promise<number> {
-  throw new RuntimeFailure('list is not implemented yet');
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  const profiles = [...(await readProfiles(resolvePaths(ctx))).values()];
+  if (args.values.json) {
+    ctx.stdout.write(JSON.stringify(profiles.map(({ files: _files, ...p }) => p)) + '\n');
+    return 0;
+  }
+  if (profiles.length === 0) {
+    ctx.stdout.write('No targets are set up yet. Run: npx jupyter-ssh-setup\n');
+    return 0;
+  }
+  printTable(
+    ctx,
+    ['NAME', 'HOST', 'VIA', 'LAUNCHER', 'APP', 'PORTS'],
+    profiles.map((p) => [
+      p.name,
+      `${p.user ? p.user + '@' : ''}${p.host}${p.port && p.port !== 22 ? ':' + p.port : ''}`,
+      p.jump.length ? p.jump.map(formatHop).join(',') : '-',
+      p.launcher + (p.container.kind !== 'none' ? `+${p.container.kind}` : ''),
+      p.app,
+      `${p.localPort}->${p.remotePort}`,
+    ]),
+  );
+  return 0;
 }

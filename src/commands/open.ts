@@ -1,7 +1,15 @@
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { pickProfile, resolvePaths } from '../io/store.js';
+import { startNotebook, openUrl } from './start.js';
 
-export async function run(_args: ParsedArgs, _ctx: Context): Promise<number> {
-  throw new RuntimeFailure('open is not implemented yet');
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError('open takes one target name', 'e.g. jupyter-ssh-setup open gpu');
+  const paths = resolvePaths(ctx);
+  const profile = await pickProfile(paths, args.positionals[0]);
+  const result = await startNotebook(profile, paths, ctx, false);
+  ctx.stdout.write(`${result.url}\n`);
+  await openUrl(result.url, ctx);
+  return 0;
 }

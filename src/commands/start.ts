@@ -1,7 +1,155 @@
+import { readFile } from 'node:fs/promises';
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure } from '../errors.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import type { Paths } from '../core/plan.js';
+import { launchScriptPath, renderLaunchScript } from '../core/plan.js';
+import type { Profile } from '../core/profile.js';
+import { formatHop } from '../core/profile.js';
+import { buildControlArgs, buildRemoteActionArgs, forwardSpec } from '../core/ssh-args.js';
+import { urlPath } from '../core/remote.js';
+import { pickProfile, resolvePaths } from '../io/store.js';
+import { ssh, parseReply, explainSshFailure, isLocalPortFree, waitForJupyter, type RemoteReply } from '../io/remote.js';
+import { readForwardState, writeForwardState } from '../io/tunnel-state.js';
+import { createProgress } from '../io/progress.js';
+import { colors } from '../io/output.js';
 
-export async function run(_args: ParsedArgs, _ctx: Context): Promise<number> {
-  throw new RuntimeFailure('start is not implemented yet');
+export interface StartResult {
+  name: string;
+  url: string;
+  token: string;
+  localPort: number;
+  remotePort: number;
+  host: string;
+  node: string;
+  pid: number;
+  reused: boolean;
+}
+
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError('start takes one target name', 'e.g. jupyter-ssh-setup start gpu');
+  const json = Boolean(args.values.json);
+  const paths = resolvePaths(ctx);
+  const profile = await pickProfile(paths, args.positionals[0]);
+  const result = await startNotebook(profile, paths, ctx, json);
+  if (json) {
+    ctx.stdout.write(JSON.stringify(result) + '\n');
+  } else {
+    printReady(result, profile, ctx);
+  }
+  if (args.values.open) await openUrl(result.url, ctx);
+  return 0;
+}
+
+/** The launch script we ship: the stored copy, or rendered anew from the profile. */
+async function launchScript(profile: Profile, paths: Paths): Promise<string> {
+  try {
+    return await readFile(launchScriptPath(paths, profile.name), 'utf8');
+  } catch {
+    return renderLaunchScript(profile);
+  }
+}
+
+/**
+ * Starts (or reuses) Jupyter and opens the forward. Two ssh round trips in
+ * all: one that installs the script and starts the server through the shared
+ * connection, and one that adds the forward to that same connection.
+ */
+export async function startNotebook(profile: Profile, paths: Paths, ctx: Context, quiet: boolean): Promise<StartResult> {
+  const progress = createProgress(ctx, quiet);
+  const via = profile.jump.length ? ` via ${profile.jump.map(formatHop).join(' -> ')}` : '';
+  try {
+    progress.phase(`Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
+    const script = await launchScript(profile, paths);
+    const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
+    const reply = parseReply(result.stdout);
+    if (!reply) throw explainSshFailure(result, profile.name);
+    if (!reply.ok || !reply.token || !reply.port) throw remoteFailure(reply, profile);
+    progress.phase('Opening the tunnel...');
+    const node = reply.node ?? '127.0.0.1';
+    const localPort = await openForward(profile, paths, ctx, node, reply.port);
+    progress.phase('Checking that Jupyter answers through the tunnel...');
+    const status = await waitForJupyter(localPort, reply.token, 15_000);
+    if (status !== 200) {
+      throw new RuntimeFailure(
+        `Jupyter on ${profile.name} does not answer through the tunnel on local port ${localPort} (${status ? 'HTTP ' + status : 'no answer'})`,
+        `Run jupyter-ssh-setup doctor ${profile.name}.`,
+      );
+    }
+    return {
+      name: profile.name,
+      url: `http://127.0.0.1:${localPort}${urlPath(profile)}?token=${reply.token}`,
+      token: reply.token,
+      localPort,
+      remotePort: reply.port,
+      host: reply.host ?? profile.host,
+      node,
+      pid: reply.pid ?? 0,
+      reused: Boolean(reply.reused),
+    };
+  } finally {
+    progress.done();
+  }
+}
+
+function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
+  const hints: Record<string, string> = {
+    'jupyter-not-found': `Install Jupyter on ${profile.host}, or set the environment that has it: jupyter-ssh-setup setup --name ${profile.name} --env conda:NAME`,
+    'jupyter-app-missing': `Install it there, or use what is installed: jupyter-ssh-setup setup --name ${profile.name} --app server`,
+    'port-busy': `Choose another port: jupyter-ssh-setup setup --name ${profile.name} --remote-port auto`,
+    'env-failed': `Check the environment settings: jupyter-ssh-setup doctor ${profile.name}`,
+  };
+  return new RuntimeFailure(
+    `starting Jupyter on ${profile.name} failed: ${reply.message ?? reply.error ?? 'unknown error'}`,
+    hints[reply.error ?? ''] ?? `Run jupyter-ssh-setup doctor ${profile.name}; the remote log is ~/.jupyter-ssh-setup/${profile.name}/jupyter.log.`,
+  );
+}
+
+/**
+ * Adds the forward to the shared connection: the configured local port, or
+ * the next free one. A forward from an earlier start to the same place is reused.
+ */
+async function openForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number): Promise<number> {
+  const previous = await readForwardState(paths, profile.name);
+  if (previous) {
+    if (previous.host === host && previous.remotePort === remotePort) {
+      const again = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(previous.localPort, host, remotePort)), ctx);
+      if (again.exitCode === 0) return previous.localPort;
+    } else {
+      await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(previous.localPort, previous.host, previous.remotePort)), ctx);
+    }
+  }
+  const wanted = profile.localPort;
+  for (let port = wanted; port < wanted + 50 && port <= 65535; port++) {
+    if (!(await isLocalPortFree(port))) continue;
+    const result = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(port, host, remotePort)), ctx);
+    if (result.exitCode !== 0) {
+      if (/forwarding request failed|Port forwarding failed/.test(result.stderr)) continue;
+      throw explainSshFailure(result, profile.name);
+    }
+    if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
+    await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });
+    return port;
+  }
+  throw new RuntimeFailure(`no free local port from ${wanted} to ${wanted + 49}`, 'Free one, or choose another with setup --local-port N.');
+}
+
+function printReady(result: StartResult, profile: Profile, ctx: Context): void {
+  const c = colors(ctx);
+  const where = result.node !== '127.0.0.1' ? `${result.node} (via ${profile.host})` : result.host;
+  ctx.stdout.write(
+    `${c.green('✔')} Jupyter ${profile.app} on ${c.bold(profile.name)} is ${result.reused ? 'already running' : 'ready'}:\n` +
+      `  ${c.bold(result.url)}\n` +
+      `  local port ${result.localPort} -> ${where} port ${result.remotePort}, pid ${result.pid}\n` +
+      `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n`,
+  );
+}
+
+export async function openUrl(url: string, ctx: Context): Promise<void> {
+  try {
+    const { default: open } = await import('open');
+    await open(url, { wait: false });
+  } catch (error) {
+    ctx.stderr.write(`Could not open a browser (${(error as Error).message}); open the URL above by hand.\n`);
+  }
 }

@@ -1,7 +1,64 @@
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure } from '../errors.js';
+import { UsageError } from '../errors.js';
+import type { Paths } from '../core/plan.js';
+import type { Profile } from '../core/profile.js';
+import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
+import { urlPath } from '../core/remote.js';
+import { pickProfile, readProfiles, resolvePaths } from '../io/store.js';
+import { ssh, parseReply, isLocalPortOpen } from '../io/remote.js';
+import { readForwardState } from '../io/tunnel-state.js';
+import { printTable } from '../io/table.js';
 
-export async function run(_args: ParsedArgs, _ctx: Context): Promise<number> {
-  throw new RuntimeFailure('status is not implemented yet');
+export interface StatusRow {
+  name: string;
+  launcher: string;
+  where: string;
+  state: 'running' | 'stopped' | 'unreachable';
+  tunnel: 'open' | 'gone' | 'none';
+  url: string | null;
+  localPort: number | null;
+  remotePort: number | null;
+  pid: number | null;
+  error?: string;
+}
+
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError('status takes at most one target name', 'e.g. jupyter-ssh-setup status gpu');
+  const paths = resolvePaths(ctx);
+  const profiles = args.positionals.length ? [await pickProfile(paths, args.positionals[0])] : [...(await readProfiles(paths)).values()];
+  const rows = await Promise.all(profiles.map((p) => statusOf(p, paths, ctx)));
+  if (args.values.json) {
+    ctx.stdout.write(JSON.stringify(args.positionals.length ? rows[0] : rows) + '\n');
+  } else if (rows.length === 0) {
+    ctx.stdout.write('No targets are set up yet. Run: npx jupyter-ssh-setup\n');
+  } else {
+    printTable(ctx, ['NAME', 'LAUNCHER', 'WHERE', 'STATE', 'TUNNEL', 'URL'], rows.map((r) => [r.name, r.launcher, r.where, r.state, r.tunnel, r.url ?? r.error ?? '-']));
+  }
+  return rows.some((r) => r.state === 'unreachable') ? 1 : 0;
+}
+
+/** Asks the remote (over the shared connection if it lives) and checks the local end of the tunnel. */
+export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
+  const forward = await readForwardState(paths, profile.name);
+  const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
+  const result = await ssh(buildRemoteActionArgs(profile.name, 'status', false), ctx, { timeoutMs: 30_000 });
+  const reply = parseReply(result.stdout);
+  const tunnelUp = forward !== undefined && master.exitCode === 0 && (await isLocalPortOpen(forward.localPort));
+  const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
+  if (!reply) {
+    const why = result.stderr.trim().split('\n').at(-1) ?? 'ssh failed';
+    return { ...base, where: profile.host, state: 'unreachable', tunnel: tunnelUp ? 'open' : forward ? 'gone' : 'none', error: why };
+  }
+  const running = reply.running === true;
+  return {
+    ...base,
+    where: reply.host ?? profile.host,
+    state: running ? 'running' : 'stopped',
+    tunnel: tunnelUp ? 'open' : forward ? 'gone' : 'none',
+    localPort: tunnelUp ? forward!.localPort : null,
+    remotePort: running ? (reply.port ?? null) : null,
+    pid: running ? (reply.pid ?? null) : null,
+    url: running && tunnelUp ? `http://127.0.0.1:${forward!.localPort}${urlPath(profile)}?token=${reply.token}` : null,
+  };
 }

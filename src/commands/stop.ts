@@ -1,7 +1,31 @@
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure } from '../errors.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import type { Paths } from '../core/plan.js';
+import type { Profile } from '../core/profile.js';
+import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
+import { pickProfile, resolvePaths } from '../io/store.js';
+import { ssh, parseReply, explainSshFailure } from '../io/remote.js';
+import { clearForwardState } from '../io/tunnel-state.js';
 
-export async function run(_args: ParsedArgs, _ctx: Context): Promise<number> {
-  throw new RuntimeFailure('stop is not implemented yet');
+export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError('stop takes one target name', 'e.g. jupyter-ssh-setup stop gpu');
+  const paths = resolvePaths(ctx);
+  const profile = await pickProfile(paths, args.positionals[0]);
+  const result = await stopNotebook(profile, paths, ctx);
+  if (args.values.json) ctx.stdout.write(JSON.stringify(result) + '\n');
+  else ctx.stdout.write(result.stopped ? `Stopped Jupyter on ${profile.name} (pid ${result.pid}) and closed the tunnel.\n` : `Jupyter was not running on ${profile.name}; closed the tunnel.\n`);
+  return 0;
+}
+
+/** Stops exactly our server (the launch script checks its pid), then closes the shared connection. */
+export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context): Promise<{ name: string; stopped: boolean; pid?: number }> {
+  // Reuse the shared connection when it is up; otherwise a one-off connection.
+  const result = await ssh(buildRemoteActionArgs(profile.name, 'stop', false), ctx, { timeoutMs: 60_000 });
+  const reply = parseReply(result.stdout);
+  await ssh(buildControlArgs(profile.name, 'exit'), ctx);
+  await clearForwardState(paths, profile.name);
+  if (!reply) throw explainSshFailure(result, profile.name);
+  if (!reply.ok) throw new RuntimeFailure(`stopping Jupyter on ${profile.name} failed: ${reply.message ?? reply.error}`, `Look at ~/.jupyter-ssh-setup/${profile.name}/ on the remote.`);
+  return { name: profile.name, stopped: Boolean(reply.stopped), ...(reply.pid ? { pid: reply.pid } : {}) };
 }

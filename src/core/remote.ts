@@ -7,19 +7,22 @@ import type { Profile } from './profile.js';
  * profile name is the only value inside, and it is validated to be one safe
  * word (letters, digits, ".", "_", "-").
  */
-export type RemoteAction = 'start' | 'stop' | 'status';
+export type RemoteAction = 'start' | 'stop' | 'status' | 'check';
 
 export function remoteStateDir(name: string): string {
   return `$HOME/.jupyter-ssh-setup/${name}`;
 }
 
-/** `start` ships the launch script on stdin, installs it and runs it: one round trip. */
+/**
+ * `start` and `check` ship the launch script on stdin, install it and run it,
+ * all in one round trip; `stop` and `status` run the installed script.
+ */
 export function buildRemoteCommand(name: string, action: RemoteAction): string {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unsafe profile name ${JSON.stringify(name)}`);
   const dir = remoteStateDir(name);
   const inner =
-    action === 'start'
-      ? `umask 077; d=${dir}; mkdir -p "$d" && chmod 700 "$d" && cat >"$d/launch.sh.new" && mv -f "$d/launch.sh.new" "$d/launch.sh" && exec /bin/sh "$d/launch.sh" start`
+    action === 'start' || action === 'check'
+      ? `umask 077; d=${dir}; mkdir -p "$d" && chmod 700 "$d" && cat >"$d/launch.sh.new" && mv -f "$d/launch.sh.new" "$d/launch.sh" && exec /bin/sh "$d/launch.sh" ${action}`
       : `f=${dir}/launch.sh; if [ -r "$f" ]; then exec /bin/sh "$f" ${action}; else echo "{\\"ok\\":true,\\"name\\":\\"${name}\\",\\"running\\":false}"; fi`;
   return `exec /bin/sh -c '${inner}'`;
 }

@@ -1,0 +1,107 @@
+import { createServer, connect } from 'node:net';
+import type { Context } from '../context.js';
+import { runProcess, type RunResult, type RunOptions } from './ssh.js';
+import { maskSecrets } from '../core/ssh-args.js';
+import { RuntimeFailure } from '../errors.js';
+
+/** Runs ssh with an argument array; --verbose prints it (tokens masked). */
+export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
+  if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(showArg).join(' '))}\n`);
+  return runProcess('ssh', args, options);
+}
+
+function showArg(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./~-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The one JSON line a launch-script action prints. */
+export interface RemoteReply {
+  ok: boolean;
+  name?: string;
+  error?: string;
+  message?: string;
+  running?: boolean;
+  reused?: boolean;
+  stopped?: boolean;
+  host?: string;
+  node?: string;
+  port?: number;
+  token?: string;
+  pid?: number;
+  app?: string;
+  startedAt?: string;
+  [key: string]: unknown;
+}
+
+export function parseReply(stdout: string): RemoteReply | undefined {
+  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  const last = lines.at(-1);
+  if (!last) return undefined;
+  try {
+    return JSON.parse(last) as RemoteReply;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Explains an ssh failure in one line, naming the hop when ssh's message does. */
+export function explainSshFailure(result: RunResult, name: string): RuntimeFailure {
+  const err = result.stderr.trim();
+  const last = err.split('\n').filter((l) => l && !l.startsWith('Warning: Permanently added')).at(-1) ?? `ssh exited with ${result.exitCode}`;
+  let hint = `Run jupyter-ssh-setup doctor ${name} to check each hop.`;
+  if (/Permission denied/.test(err)) hint = `Your key is not accepted: install it with ssh-copy-id (for ${name} and each jump host), then try again.`;
+  else if (/Host key verification failed/.test(err)) hint = `Connect once by hand (ssh ${name}) to check and accept the host key.`;
+  else if (/Could not resolve hostname/.test(err)) hint = 'Check the hostname (jupyter-ssh-setup setup to change it) or your network/VPN.';
+  else if (/timed out|No route to host|Connection refused|Network is unreachable/.test(err)) hint = `The host or a jump host is unreachable. Run jupyter-ssh-setup doctor ${name}.`;
+  if (result.timedOut) return new RuntimeFailure(`ssh to ${name} did not finish in time`, hint);
+  return new RuntimeFailure(`ssh to ${name} failed: ${last}`, hint);
+}
+
+/** True when nothing listens on 127.0.0.1:port and we may bind it. */
+export function isLocalPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** True when something accepts connections on 127.0.0.1:port. */
+export function isLocalPortOpen(port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Polls Jupyter's /api/status through the tunnel: quickly at first, then
+ * backing off. Returns the HTTP status of the last answer (0: no answer).
+ */
+export async function waitForJupyter(localPort: number, token: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 20;
+  let last = 0;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${localPort}/api/status`, {
+        headers: { Authorization: `token ${token}` },
+        signal: AbortSignal.timeout(Math.max(500, Math.min(3000, deadline - Date.now()))),
+      });
+      last = response.status;
+      await response.arrayBuffer();
+      if (response.ok) return last;
+    } catch {
+      last = 0;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  return last;
+}
