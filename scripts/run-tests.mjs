@@ -65,7 +65,20 @@ async function pool(files, size) {
   return results;
 }
 
-const results = [...(await pool(unit, 2)), ...(await pool(e2e, 1))];
+// The bed is brought up once for all end-to-end files and torn down at the end
+// (each file also calls bed.sh up, which is instant when it is up already).
+const root0 = process.getuid?.() === 0;
+function bed(action) {
+  return new Promise((resolve) => {
+    const child = spawn('bash', [join(root, 'test/bed/bed.sh'), action], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('close', resolve);
+  });
+}
+const unitResults = await pool(unit, 2);
+if (e2e.length && root0) await bed('up');
+const e2eResults = await pool(e2e, 1);
+if (e2e.length && root0 && !process.env.KEEP_BED) await bed('down');
+const results = [...unitResults, ...e2eResults];
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const failed = sum('failed');
 console.log(`${sum('passed')} passed, ${failed} failed, ${sum('skipped')} skipped`);

@@ -327,8 +327,17 @@ main() {
     up) up ;;
     down) down ;;
     status) status ;;
+    stop-sshd)
+      # Fault tests: take one host's sshd down (its sessions stay), and bring it back.
+      stop_pids "$(sshd_pid "$STATE_DIR/${2:?host}/sshd.pid")"
+      ;;
+    start-sshd)
+      if [ -z "$(sshd_pid "$STATE_DIR/${2:?host}/sshd.pid")" ]; then
+        if [ "$2" = login ]; then start_sshd login "$NS_LOGIN"; else start_sshd gpu "$NS_GPU"; fi
+      fi
+      ;;
     *)
-      echo "usage: $0 up|down|status" >&2
+      echo "usage: $0 up|down|status|stop-sshd HOST|start-sshd HOST" >&2
       exit 2
       ;;
   esac

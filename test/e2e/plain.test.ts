@@ -1,0 +1,231 @@
+/**
+ * End to end on the real bed: the built CLI and the generated shell functions,
+ * run as a real user against real sshd's, a real jump host and real Jupyter.
+ * client (root netns) -> login 10.200.1.2 -> gpu 10.200.2.2 (only through login)
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer, type Server } from 'node:net';
+import { readFileSync, statSync } from 'node:fs';
+import { execa } from 'execa';
+import { bedUp, bedCommand, isRoot, cli, userBash, asUser, resetUser, livePids, countAccepted, portIsFree, runInKernel, waitFor, type BedState } from '../helpers/bed.js';
+
+const e2e = suite('plain launcher on the test bed');
+const it = isRoot ? e2e : (e2e.skip as typeof e2e);
+let bed: BedState;
+const LOGIN_HOP = 'jssbed@10.200.1.2';
+
+e2e.before(async () => {
+  if (!isRoot) return;
+  bed = (await bedUp())!;
+  await resetUser(bed);
+});
+
+e2e.after(async () => {
+  if (isRoot && bed) await resetUser(bed);
+});
+
+async function setup(...args: string[]) {
+  const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', ...args]);
+  assert.is(r.code, 0, r.stderr);
+  return r;
+}
+
+async function jupyterPids() {
+  return (await livePids(bed.user)).filter((p) => /jupyter/.test(p.args));
+}
+
+it('direct target: setup, then plain ssh reaches it', async () => {
+  await setup('--name', 'direct', '--host', '10.200.1.2', '--app', 'server', '--local-port', '18800', '--remote-port', '18800');
+  const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'direct', 'hostname']);
+  assert.is(r.stdout.trim(), 'login', r.stderr);
+  assert.is(statSync(`${bed.home}/.ssh/config`).mode & 0o777, 0o600);
+  assert.is(statSync(`${bed.home}/.ssh`).mode & 0o777, 0o700);
+});
+
+it('direct target: start gives a URL that answers, stop leaves nothing', async () => {
+  const r = await cli(bed, ['start', 'direct', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  assert.is(info.localPort, 18800);
+  const res = await fetch(`http://127.0.0.1:${info.localPort}/api/status?token=${info.token}`);
+  assert.is(res.status, 200);
+  const s = await cli(bed, ['stop', 'direct']);
+  assert.is(s.code, 0, s.stderr);
+  assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
+  assert.ok(await portIsFree(18800));
+});
+
+it('two hops: ssh gpu runs on gpu, reachable only through login', async () => {
+  await setup('--name', 'gpu', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--app', 'server');
+  const conf = readFileSync(`${bed.home}/.ssh/jupyter-ssh-setup.conf`, 'utf8');
+  assert.match(conf, `ProxyJump ${LOGIN_HOP}`);
+  const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'hostname']);
+  assert.is(r.stdout.trim(), 'gpu', r.stderr);
+});
+
+let url = '';
+let token = '';
+let localPort = 0;
+
+it('two hops: a cold start authenticates once per hop and gives a working URL', async () => {
+  const loginBefore = countAccepted(bed, 'login');
+  const gpuBefore = countAccepted(bed, 'gpu');
+  const r = await cli(bed, ['start', 'gpu', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  ({ url, token, localPort } = JSON.parse(r.stdout));
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
+  const res = await fetch(`http://127.0.0.1:${localPort}/api/status`, { headers: { Authorization: `token ${token}` } });
+  assert.is(res.status, 200);
+  assert.is(countAccepted(bed, 'login') - loginBefore, 1, 'one login on the jump host');
+  assert.is(countAccepted(bed, 'gpu') - gpuBefore, 1, 'one login on the target');
+});
+
+it('two hops: a kernel runs code on gpu', async () => {
+  const out = await runInKernel(localPort, token, 'import socket; print(socket.gethostname())');
+  assert.is(out.trim(), 'gpu');
+});
+
+it('the token never appears in any process command line', async () => {
+  const ps = await execa('ps', ['-eo', 'args']);
+  assert.not.ok(String(ps.stdout).includes(token));
+});
+
+it('the remote connection file is 0600 in a 0700 directory', async () => {
+  const dir = `${bed.home}/.jupyter-ssh-setup/gpu`;
+  assert.is(statSync(dir).mode & 0o777, 0o700);
+  assert.is(statSync(`${dir}/connection.json`).mode & 0o777, 0o600);
+});
+
+it('status and a second start reuse the shared connection: no new login', async () => {
+  const loginBefore = countAccepted(bed, 'login');
+  const gpuBefore = countAccepted(bed, 'gpu');
+  const s = await cli(bed, ['status', 'gpu', '--json']);
+  assert.is(s.code, 0, s.stderr);
+  const row = JSON.parse(s.stdout);
+  assert.is(row.state, 'running');
+  assert.is(row.tunnel, 'open');
+  assert.is(row.url, url);
+  const again = await cli(bed, ['start', 'gpu', '--json']);
+  assert.is(JSON.parse(again.stdout).url, url, 'same server, same URL');
+  assert.is(countAccepted(bed, 'login'), loginBefore);
+  assert.is(countAccepted(bed, 'gpu'), gpuBefore);
+});
+
+it('ssh gpu still gives a shell while the tunnel is open', async () => {
+  const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'echo', 'shell-ok']);
+  assert.is(r.stdout.trim(), 'shell-ok', r.stderr);
+});
+
+it('stop (no new login) leaves no Jupyter process and a free local port', async () => {
+  const gpuBefore = countAccepted(bed, 'gpu');
+  const r = await cli(bed, ['stop', 'gpu']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(countAccepted(bed, 'gpu'), gpuBefore);
+  assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
+  assert.ok(await waitFor(() => portIsFree(localPort), 3000), 'local port free');
+  const left = (await livePids(bed.user)).filter((p) => p.args.includes('jss-gpu.ctl'));
+  assert.equal(left, [], 'no shared connection left');
+});
+
+it('the generated functions: remote_notebook_start / status / stop through bash -ic', async () => {
+  const r = await userBash(bed, 'remote_notebook_start gpu');
+  assert.is(r.code, 0, r.stderr);
+  const m = /(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48}))/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const res = await fetch(`http://127.0.0.1:${m![2]}/api/status?token=${m![3]}`);
+  assert.is(res.status, 200);
+  const st = await userBash(bed, 'remote_notebook_status gpu');
+  assert.match(st.stdout, 'gpu: running on gpu');
+  const cliStatus = JSON.parse((await cli(bed, ['status', 'gpu', '--json'])).stdout);
+  assert.is(cliStatus.url, m![1], 'the CLI sees what the functions started');
+  const stop = await userBash(bed, 'remote_notebook_stop gpu');
+  assert.is(stop.code, 0, stop.stderr);
+  assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000));
+  assert.ok(await waitFor(() => portIsFree(Number(m![2])), 3000));
+});
+
+it('jptt REMOTE LOCAL forwards as seed 001 describes', async () => {
+  // Something listening on gpu's 127.0.0.1:8889.
+  const srv = await asUser(bed, ['ssh', 'gpu', 'setsid nohup /usr/bin/python3 -m http.server 8889 --bind 127.0.0.1 </dev/null >/dev/null 2>&1 & echo started']);
+  assert.match(srv.stdout, 'started');
+  let code = 0;
+  await waitFor(async () => {
+    const r = await userBash(bed, 'jptt 8889 18889 gpu');
+    code = r.code;
+    if (r.code !== 0) return false;
+    try {
+      return (await fetch('http://127.0.0.1:18889/')).status === 200;
+    } catch {
+      return false;
+    }
+  }, 10_000, 200);
+  assert.is(code, 0);
+  assert.is((await fetch('http://127.0.0.1:18889/')).status, 200);
+  const sh = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'echo', 'shell-ok']);
+  assert.is(sh.stdout.trim(), 'shell-ok');
+  await userBash(bed, 'remote_notebook_stop gpu');
+  await asUser(bed, ['ssh', 'gpu', 'pkill -u jssbed -f "http.server 8889"']);
+});
+
+it('local port taken: start picks the next one and says so', async () => {
+  const blocker: Server = createServer();
+  await new Promise<void>((r) => blocker.listen(8888, '127.0.0.1', () => r()));
+  try {
+    const r = await cli(bed, ['start', 'gpu', '--json']);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(JSON.parse(r.stdout).localPort, 8889);
+    assert.match(r.stderr, 'Local port 8888 is taken; using 8889');
+  } finally {
+    blocker.close();
+    await cli(bed, ['stop', 'gpu']);
+  }
+});
+
+it('remote port taken with a fixed port: a clear error', async () => {
+  await asUser(bed, ['ssh', 'gpu', 'setsid nohup /usr/bin/python3 -m http.server 8888 --bind 127.0.0.1 </dev/null >/dev/null 2>&1 &']);
+  try {
+    await waitFor(async () => (await asUser(bed, ['ssh', 'gpu', 'python3 -c "import socket; socket.create_connection((\'127.0.0.1\', 8888))"'])).code === 0, 5000, 100);
+    const r = await cli(bed, ['start', 'gpu']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, 'port 8888 on gpu is already in use');
+    assert.match(r.stderr, '--remote-port');
+  } finally {
+    await asUser(bed, ['ssh', 'gpu', 'pkill -u jssbed -f "http.server 8888"']);
+    await cli(bed, ['stop', 'gpu']);
+  }
+});
+
+it('doctor passes on a healthy target and names Jupyter when it is missing', async () => {
+  const ok = await cli(bed, ['doctor', 'gpu']);
+  assert.is(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, 'All checks passed');
+  await setup('--name', 'nojup', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--env', 'cmd:PATH=/nonexistent', '--local-port', '18900');
+  const bad = await cli(bed, ['doctor', 'nojup', '--json']);
+  assert.is(bad.code, 1);
+  const report = JSON.parse(bad.stdout);
+  assert.is(report.failed, 'Jupyter');
+  assert.match(JSON.stringify(report.checks), 'jupyter is not on PATH');
+});
+
+it('doctor names the jump host when its sshd is down', async () => {
+  await bedCommand('stop-sshd', 'login');
+  try {
+    const r = await cli(bed, ['doctor', 'gpu', '--json']);
+    assert.is(r.code, 1);
+    assert.is(JSON.parse(r.stdout).failed, `jump host ${LOGIN_HOP}`);
+    const start = await cli(bed, ['start', 'gpu']);
+    assert.is(start.code, 1);
+    assert.match(start.stderr, 'doctor gpu');
+  } finally {
+    await bedCommand('start-sshd', 'login');
+  }
+});
+
+it('remove --all gives the user back their files', async () => {
+  const r = await cli(bed, ['remove', '--all']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(readFileSync(`${bed.home}/.bashrc`, 'utf8'), readFileSync('/etc/skel/.bashrc', 'utf8'));
+});
+
+e2e.run();

@@ -1,0 +1,143 @@
+/**
+ * The real test bed (test/bed/bed.sh): network namespaces `jss-login` and
+ * `jss-gpu`, an sshd in each, and a real user `jssbed` (OpenSSH finds
+ * ~/.ssh/config through the password database, so tests run as that user).
+ * Without root the bed cannot exist: tests then register as skipped.
+ */
+import { execa } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+export const root = new URL('../..', import.meta.url).pathname;
+const stateFile = '/var/lib/jss-bed/state.json';
+
+export interface BedState {
+  user: string;
+  home: string;
+  uid: number;
+  hosts: Record<'login' | 'gpu', { ns: string; addr: string; inner?: string; sshdLog: string; sshdPid: number }>;
+}
+
+export const isRoot = process.getuid?.() === 0;
+
+/** Brings the bed up (fast when it already is) and returns its state; undefined without root. */
+export async function bedUp(): Promise<BedState | undefined> {
+  if (!isRoot) return undefined;
+  if (!existsSync(join(root, 'dist/bin.js'))) throw new Error('dist/bin.js is missing: run npm run build (npm test does)');
+  await execa('bash', [join(root, 'test/bed/bed.sh'), 'up'], { stdout: 'ignore' });
+  return JSON.parse(readFileSync(stateFile, 'utf8')) as BedState;
+}
+
+export async function bedCommand(...args: string[]): Promise<void> {
+  await execa('bash', [join(root, 'test/bed/bed.sh'), ...args], { stdout: 'ignore' });
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const userEnv = (bed: BedState) => ({
+  HOME: bed.home,
+  USER: bed.user,
+  LOGNAME: bed.user,
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  SHELL: '/bin/bash',
+  LANG: 'C.UTF-8',
+});
+
+/** Runs the built CLI as the bed's user. */
+export async function cli(bed: BedState, args: string[], timeoutMs = 60_000): Promise<Run> {
+  return asUser(bed, [process.execPath, join(root, 'dist/bin.js'), ...args], timeoutMs);
+}
+
+/** Runs a command as the bed's user, with a clean environment. */
+export async function asUser(bed: BedState, argv: string[], timeoutMs = 60_000, input?: string): Promise<Run> {
+  const env = Object.entries(userEnv(bed)).map(([k, v]) => `${k}=${v}`);
+  const r = await execa('runuser', ['-u', bed.user, '--', 'env', '-i', ...env, ...argv], {
+    reject: false,
+    timeout: timeoutMs,
+    cwd: bed.home,
+    input,
+    stdin: input === undefined ? 'ignore' : undefined,
+  });
+  return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Runs a script in an interactive bash of the bed's user, so its ~/.bashrc (and our functions) load. */
+export function userBash(bed: BedState, script: string, timeoutMs = 60_000): Promise<Run> {
+  return asUser(bed, ['bash', '-ic', script], timeoutMs);
+}
+
+/** Starts the user afresh: no config of ours, no processes, the skeleton rc files. */
+export async function resetUser(bed: BedState): Promise<void> {
+  await execa('pkill', ['-KILL', '-u', bed.user], { reject: false });
+  await waitFor(async () => (await livePids(bed.user)).length === 0, 5000);
+  await execa('rm', ['-rf', join(bed.home, '.config'), join(bed.home, '.ssh/config'), join(bed.home, '.ssh/jupyter-ssh-setup.conf'), join(bed.home, '.jupyter-ssh-setup'), join(bed.home, '.local/share/jupyter')], { reject: false });
+  await execa('sh', ['-c', `rm -f ${bed.home}/.ssh/jss-*; cp /etc/skel/.bashrc ${bed.home}/.bashrc; chown ${bed.user}: ${bed.home}/.bashrc`]);
+}
+
+/** PIDs of a user's live (non-zombie) processes, with their command lines. */
+export async function livePids(user: string): Promise<{ pid: number; args: string }[]> {
+  const r = await execa('ps', ['-u', user, '-o', 'pid=,stat=,args='], { reject: false });
+  return String(r.stdout)
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && !m[2]!.startsWith('Z'))
+    .map((m) => ({ pid: Number(m[1]), args: m[3]! }));
+}
+
+export async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return cond();
+}
+
+export function countAccepted(bed: BedState, host: 'login' | 'gpu'): number {
+  if (!existsSync(bed.hosts[host].sshdLog)) return 0;
+  return readFileSync(bed.hosts[host].sshdLog, 'utf8').split('\n').filter((l) => l.includes('Accepted publickey')).length;
+}
+
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/** Runs code in a fresh kernel over its websocket (python's websocket-client ships with Debian's Jupyter). */
+export async function runInKernel(localPort: number, token: string, code: string): Promise<string> {
+  const script = `
+import json, sys, urllib.request, uuid, websocket
+port, token, code = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+base = "http://127.0.0.1:%d" % port
+req = urllib.request.Request(base + "/api/kernels", method="POST", data=b"{}", headers={"Authorization": "token " + token, "Content-Type": "application/json"})
+kernel = json.load(urllib.request.urlopen(req, timeout=30))
+ws = websocket.create_connection("ws://127.0.0.1:%d/api/kernels/%s/channels?token=%s" % (port, kernel["id"], token), timeout=60)
+msg_id = uuid.uuid4().hex
+ws.send(json.dumps({"header": {"msg_id": msg_id, "username": "t", "session": uuid.uuid4().hex, "msg_type": "execute_request", "version": "5.3"},
+  "parent_header": {}, "metadata": {}, "channel": "shell",
+  "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}}))
+out = ""
+while True:
+    m = json.loads(ws.recv())
+    if m.get("parent_header", {}).get("msg_id") != msg_id:
+        continue
+    if m["msg_type"] == "stream":
+        out += m["content"]["text"]
+    if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+        break
+ws.close()
+req = urllib.request.Request(base + "/api/kernels/" + kernel["id"], method="DELETE", headers={"Authorization": "token " + token})
+urllib.request.urlopen(req, timeout=30)
+print(out, end="")
+`;
+  const r = await execa('/usr/bin/python3', ['-c', script, String(localPort), token, code], { timeout: 90_000 });
+  return String(r.stdout);
+}
