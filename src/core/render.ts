@@ -35,7 +35,7 @@ export function renderTemplate(file: string, data: object, language: TemplateLan
       _with: false,
       localsName: 'it',
       escape: escapeFor(language),
-      filename: file,
+      filename: join(templatesDir, file),
     } as import('ejs').Options & { async?: false });
     fn = (d: object) => compiled(d) as string;
     cache.set(key, fn);
