@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
@@ -136,6 +136,13 @@ export async function renderOptions(): Promise<RenderOptions> {
 
 /** Checks that need the machine: the alias is new, the key exists. */
 export async function checkAgainstSystem(profile: Profile, paths: Paths, force: boolean, existing: Map<string, Profile>): Promise<void> {
+  // OpenSSH refuses a config other users can write ("Bad owner or permissions"): so do we.
+  for (const file of [paths.sshConfig, paths.sshInclude]) {
+    const st = await stat(file).catch(() => undefined);
+    if (st && (st.mode & 0o022) !== 0) {
+      throw new ValidationError('--ssh-config', file, `is writable by other users (mode ${(st.mode & 0o777).toString(8)}), which OpenSSH refuses; run chmod go-w ${file} first`);
+    }
+  }
   if (!force && !existing.has(profile.name)) {
     const aliases = await readKnownAliases(paths.sshConfig, paths.home, [paths.sshInclude]);
     const clash = aliases.find((a) => a.alias === profile.name || a.alias === `${profile.name}-tunnel`);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure, UsageError } from '../errors.js';
+import { CancelledError, RuntimeFailure, UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
 import { launchScriptPath, renderLaunchScript } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
@@ -58,16 +58,29 @@ async function launchScript(profile: Profile, paths: Paths): Promise<string> {
 export async function startNotebook(profile: Profile, paths: Paths, ctx: Context, quiet: boolean): Promise<StartResult> {
   const progress = createProgress(ctx, quiet);
   const via = profile.jump.length ? ` via ${profile.jump.map(formatHop).join(' -> ')}` : '';
+  // Ctrl+C: finish the step in flight, then say what was left running and how to stop it.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onInterrupt);
+  const checkInterrupt = (what: string) => {
+    if (interrupted) {
+      throw new CancelledError(`Interrupted. ${what} Stop it with: jupyter-ssh-setup stop ${profile.name}`);
+    }
+  };
   try {
     progress.phase(`Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
     const script = await launchScript(profile, paths);
     const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout);
+    checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
     if (!reply) throw explainSshFailure(result, profile.name);
     if (!reply.ok || !reply.token || !reply.port) throw remoteFailure(reply, profile);
     progress.phase('Opening the tunnel...');
     const node = reply.node ?? '127.0.0.1';
     const localPort = await openForward(profile, paths, ctx, node, reply.port);
+    checkInterrupt(`Jupyter is running on ${profile.name} and forwarded to local port ${localPort}.`);
     progress.phase('Checking that Jupyter answers through the tunnel...');
     const status = await waitForJupyter(localPort, reply.token, 15_000);
     if (status !== 200) {
@@ -88,6 +101,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
       reused: Boolean(reply.reused),
     };
   } finally {
+    process.off('SIGINT', onInterrupt);
     progress.done();
   }
 }
