@@ -148,6 +148,15 @@ export function planRemove(names: string[], paths: Paths, current: CurrentState,
   return planAll([...profiles.values()], [], names, paths, current, options);
 }
 
+/**
+ * A user file that holds nothing once our block is out was created by setup
+ * (or was empty before it): delete it, so remove --all leaves no empty
+ * ~/.bashrc or ~/.ssh/config behind. An already empty file is left alone.
+ */
+function emptiedToNull(before: string | null, after: string): string | null {
+  return after === '' && before !== '' ? null : after;
+}
+
 function planAll(
   all: Profile[],
   changed: Profile[],
@@ -162,11 +171,11 @@ function planAll(
   const sshConfigAfter = none
     ? removeBlock(sshConfigBefore ?? '')
     : upsertBlock(sshConfigBefore ?? '', sshIncludeBody(paths.sshInclude), 'top');
-  changes.push(change(paths.sshConfig, sshConfigBefore, sshConfigBefore === null && sshConfigAfter === '' ? null : sshConfigAfter, 0o600, 'SSH config (one Include line)'));
+  changes.push(change(paths.sshConfig, sshConfigBefore, emptiedToNull(sshConfigBefore, sshConfigAfter), 0o600, 'SSH config (one Include line)'));
   changes.push(change(paths.sshInclude, current.sshInclude, none ? null : renderSshHosts(all, options), 0o600, 'SSH Host blocks'));
   const rcBefore = current.rc;
   const rcAfter = none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderFunctions(paths).replace(/\n$/, '').split('\n'), 'bottom');
-  changes.push(change(paths.rc, rcBefore, rcBefore === null && rcAfter === '' ? null : rcAfter, 0o644, 'shell functions'));
+  changes.push(change(paths.rc, rcBefore, emptiedToNull(rcBefore, rcAfter), 0o644, 'shell functions'));
   for (const profile of changed) {
     const files: [string, string, number, string][] = [
       [profileJsonPath(paths, profile.name), renderProfileJson(profile), 0o600, 'profile'],

@@ -108,6 +108,10 @@ function checkPrintable(field: string, value: string): void {
   }
 }
 
+function checkLength(field: string, value: string, max: number): void {
+  if (value.length > max) throw new ValidationError(field, value, `at most ${max} characters (this one has ${value.length})`);
+}
+
 function list(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   const items = Array.isArray(value) ? value : [value];
@@ -157,10 +161,12 @@ export function validatePort(value: string | number | undefined, field: string):
   return Number(text);
 }
 
-function validatePath(value: string | undefined, field: string): string | undefined {
+/** Paths: shell-quoted wherever they go; one that goes into ssh_config (IdentityFile) cannot hold a double quote. */
+function validatePath(value: string | undefined, field: string, inSshConfig = false): string | undefined {
   if (value === undefined || value === '') return undefined;
   checkPrintable(field, value);
-  if (value.includes('"')) throw new ValidationError(field, value, 'a path without double quotes');
+  checkLength(field, value, 1024);
+  if (inSshConfig && value.includes('"')) throw new ValidationError(field, value, 'a path without double quotes (OpenSSH cannot read one)');
   if (value.startsWith('-')) throw new ValidationError(field, value, 'a path cannot start with "-"; write ./' + value);
   return value;
 }
@@ -209,6 +215,7 @@ export function formatHop(hop: Hop): string {
 
 export function parseEnvSpec(text: string, field = '--env'): EnvStep {
   checkPrintable(field, text);
+  checkLength(field, text, 4096);
   const colon = text.indexOf(':');
   const kind = colon > 0 ? text.slice(0, colon) : '';
   const value = colon > 0 ? text.slice(colon + 1) : '';
@@ -236,6 +243,7 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 function schedulerWord(value: string | undefined, field: string, allowed: RegExp, what: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   checkPrintable(field, value);
+  checkLength(field, value, 256);
   if (!allowed.test(value)) throw new ValidationError(field, value, what);
   return value;
 }
@@ -250,7 +258,7 @@ export function validateProfile(input: ProfileInput): Profile {
   const host = validateHost(input.host);
   const user = validateUser(input.user);
   const port = validatePort(input.port, '--port');
-  const identity = validatePath(input.identity, '--identity');
+  const identity = validatePath(input.identity, '--identity', true);
   const jump = commaList(input.jump).map((hop) => parseHop(hop));
   const launcher = oneOf(input.launcher, LAUNCHERS, '--launcher', 'plain');
   const kind = oneOf(input.container, CONTAINERS, '--container', 'none');
@@ -259,12 +267,13 @@ export function validateProfile(input: ProfileInput): Profile {
     if (input.image === undefined || input.image === '') {
       throw new ValidationError('--image', input.image, `an image is required with --container ${kind}, e.g. --image ${kind === 'apptainer' ? '~/images/jupyter.sif' : 'quay.io/jupyter/base-notebook'}`);
     }
-    image = schedulerWord(input.image, '--image', /^[A-Za-z0-9_~.\/][A-Za-z0-9_.:@\/~+-]*$/, 'an image reference like registry/name:tag or a path to a .sif file');
+    image = schedulerWord(input.image, '--image', /^(~\/)?[A-Za-z0-9_.\/][A-Za-z0-9_.:@\/+-]*$/, 'an image reference like registry/name:tag or a path to a .sif file');
   } else if (input.image) {
     throw new ValidationError('--image', input.image, '--image needs --container docker, podman or apptainer');
   }
   const mounts = list(input.mount).map((m) => {
     checkPrintable('--mount', m);
+    checkLength('--mount', m, 1024);
     if (m.startsWith('-') || m === '') throw new ValidationError('--mount', m, 'SRC:DST[:ro] or a docker --mount spec');
     return m;
   });
@@ -292,6 +301,7 @@ export function validateProfile(input: ProfileInput): Profile {
     qos: schedulerWord(input.qos, '--qos', /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a QOS name'),
     directives: list(input.directive).map((d) => {
       checkPrintable('--directive', d);
+      checkLength('--directive', d, 1024);
       return d.trim();
     }),
   };

@@ -32,13 +32,13 @@ export async function checkSshPlan(changes: FileChange[], paths: Paths, profile:
       const userBefore = await readTextIfExists(paths.sshConfig);
       const before = userBefore === null ? { ok: true, error: '' } : await resolveWithSsh(paths.sshConfig, 'jupyter-ssh-setup-probe.invalid');
       if (before.ok) {
-        throw new RuntimeFailure(`OpenSSH rejects the planned SSH config: ${after.error.split(dir).join('~/.ssh').split('\n')[0]}`, 'Nothing was written. Please report this with the output of --dry-run.');
+        throw new RuntimeFailure(`OpenSSH rejects the planned SSH config: ${after.error.split(dir).join('~/.ssh').split(/\r?\n/)[0]}`, 'Nothing was written. Please report this with the output of --dry-run.');
       }
       ctx.stderr.write(
-        `warning: your ${tildify(paths.sshConfig, paths.home)} already fails on this OpenSSH (${before.error.split('\n')[0]}); checked our own Host blocks alone.\n`,
+        `warning: your ${tildify(paths.sshConfig, paths.home)} already fails on this OpenSSH (${before.error.split(/\r?\n/)[0]}); checked our own Host blocks alone.\n`,
       );
       const alone = await resolveWithSsh(include, profile.name);
-      if (!alone.ok) throw new RuntimeFailure(`OpenSSH rejects our Host block: ${alone.error.split('\n')[0]}`, 'Nothing was written. Please report this.');
+      if (!alone.ok) throw new RuntimeFailure(`OpenSSH rejects our Host block: ${alone.error.split(/\r?\n/)[0]}`, 'Nothing was written. Please report this.');
       options = alone.options;
     }
     const got = (key: string) => options.get(key)?.[0];
