@@ -8,7 +8,11 @@ export async function readTextIfExists(path: string): Promise<string | null> {
   try {
     return await fs.readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') {
+      throw new RuntimeFailure(`cannot read ${path}: ${code === 'EISDIR' ? 'it is a directory' : 'permission denied'}`, 'Nothing was written. Fix its owner or mode (ls -l it), then run again.');
+    }
     throw error;
   }
 }
@@ -137,7 +141,8 @@ async function writeBackup(path: string, text: string, options: ApplyOptions): P
   const prefix = name.slice(0, name.lastIndexOf('.') + 1);
   // One backup per file: the state before the latest change.
   for (const old of await fs.readdir(options.backupDir)) {
-    if (old.startsWith(prefix) && old !== name) await fs.rm(join(options.backupDir, old), { force: true });
+    // Only this file's backups: "config.local.<stamp>" also starts with "config.".
+    if (old.startsWith(prefix) && old !== name && /^\d{8}T\d{6}Z$/.test(old.slice(prefix.length))) await fs.rm(join(options.backupDir, old), { force: true });
   }
   await writeFileAtomic(join(options.backupDir, name), text, 0o600);
 }

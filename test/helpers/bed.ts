@@ -16,6 +16,7 @@ export interface BedState {
   user: string;
   home: string;
   uid: number;
+  gid: number;
   hosts: Record<'login' | 'gpu', { ns: string; addr: string; inner?: string; sshdLog: string; sshdPid: number }>;
 }
 
