@@ -173,6 +173,17 @@ environment activates; the local port is free.`,
     examples: ['jupyter-ssh-setup remove gpu', 'jupyter-ssh-setup remove --all --dry-run'],
     load: () => import('./commands/remove.js'),
   },
+  {
+    name: 'completion',
+    summary: 'print a shell completion script (commands, flags, target names)',
+    usage: 'jupyter-ssh-setup completion bash|zsh',
+    options: {},
+    help: `Install for bash:  jupyter-ssh-setup completion bash > ~/.local/share/bash-completion/completions/jupyter-ssh-setup
+Install for zsh:   jupyter-ssh-setup completion zsh > "\${fpath[1]}/_jupyter-ssh-setup"
+Target names are read from the profiles directory by the shell itself (no Node per TAB).`,
+    examples: ['jupyter-ssh-setup completion bash >> ~/.bashrc', 'source <(jupyter-ssh-setup completion zsh)'],
+    load: () => import('./commands/completion.js'),
+  },
 ];
 
 export function version(): string {
