@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+// npm run bench: medians over several runs, each row with its ratio to a
+// baseline measured in the same run. Needs root (it uses the test bed for
+// everything that crosses a network). Writes bench/results.json.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
+import { tmpdir, cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+
+const root = new URL('..', import.meta.url).pathname;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const bin = join(root, 'dist/bin.js');
+const rows = [];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t) => `${t.toFixed(0)} ms`;
+const now = () => performance.now();
+
+function record(group, name, values, baseline) {
+  const m = median(values);
+  const row = { group, name, medianMs: Math.round(m * 10) / 10, runs: values.length, baseline: baseline?.name ?? null, ratio: baseline ? Math.round((m / baseline.medianMs) * 100) / 100 : null };
+  rows.push(row);
+  console.log(`${group.padEnd(22)} ${name.padEnd(46)} ${ms(m).padStart(9)}  ${row.ratio === null ? 'baseline' : row.ratio.toFixed(2) + 'x'}`);
+  return row;
+}
+
+function timeCommand(file, args, options = {}) {
+  const t0 = now();
+  const r = spawnSync(file, args, { encoding: 'utf8', ...options });
+  const t = now() - t0;
+  if (r.status !== 0 && !options.allowFail) throw new Error(`${file} ${args.join(' ')} failed: ${r.stderr}`);
+  return { t, r };
+}
+
+// --- 3. CLI start-up -------------------------------------------------------
+{
+  const base = record('cli start-up', 'node -e 0', Array.from({ length: RUNS * 2 }, () => timeCommand(process.execPath, ['-e', '0']).t));
+  record('cli start-up', 'jupyter-ssh-setup --version', Array.from({ length: RUNS * 2 }, () => timeCommand(process.execPath, [bin, '--version']).t), base);
+  record('cli start-up', 'jupyter-ssh-setup --help', Array.from({ length: RUNS * 2 }, () => timeCommand(process.execPath, [bin, '--help']).t), base);
+  const home = mkdtempSync(join(tmpdir(), 'jss-bench-'));
+  record('cli start-up', 'jupyter-ssh-setup status (no targets)', Array.from({ length: RUNS * 2 }, () => timeCommand(process.execPath, [bin, 'status'], { env: { ...process.env, HOME: home } }).t), base);
+  rmSync(home, { recursive: true, force: true });
+}
+
+// --- 4. setup on large SSH configs ----------------------------------------
+{
+  let previous;
+  for (const n of [100, 1000, 10000]) {
+    const home = mkdtempSync(join(tmpdir(), 'jss-bench-'));
+    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+    const text = Array.from({ length: n }, (_, i) => `Host host${i}\n  HostName 10.1.${Math.floor(i / 250)}.${i % 250}\n  User u${i % 7}\n  Port ${2000 + (i % 100)}\n`).join('\n');
+    const times = [];
+    for (let i = 0; i < RUNS; i++) {
+      writeFileSync(join(home, '.ssh', 'config'), text, { mode: 0o600 });
+      rmSync(join(home, '.config'), { recursive: true, force: true });
+      rmSync(join(home, '.ssh', 'jupyter-ssh-setup.conf'), { force: true });
+      times.push(timeCommand(process.execPath, [bin, 'setup', '--yes', '--json', '--name', 'target', '--host', 'gpu.example.org', '--user', 'u', '--jump', 'host1'], { env: { ...process.env, HOME: home } }).t);
+    }
+    previous = record('setup, large config', `${n} Host blocks`, times, previous);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+// --- 1, 5. time to notebook and stop, on the bed -----------------------------
+if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
+  console.log('not root: skipping the rows that need the test bed');
+} else {
+  execFileSync('bash', [join(root, 'test/bed/bed.sh'), 'up'], { stdio: 'ignore' });
+  const state = JSON.parse(readFileSync('/var/lib/jss-bed/state.json', 'utf8'));
+  const user = state.user;
+  const env = ['env', '-i', `HOME=${state.home}`, `USER=${user}`, 'PATH=/usr/local/bin:/usr/bin:/bin', 'SHELL=/bin/bash'];
+  const as = (argv, opts = {}) => spawnSync('runuser', ['-u', user, '--', ...env, ...argv], { encoding: 'utf8', cwd: state.home, ...opts });
+  spawnSync('pkill', ['-KILL', '-u', user]);
+  spawnSync('sh', ['-c', `rm -rf ${state.home}/.config ${state.home}/.ssh/config ${state.home}/.ssh/jupyter-ssh-setup.conf ${state.home}/.jupyter-ssh-setup; cp /etc/skel/.bashrc ${state.home}/.bashrc; chown ${user}: ${state.home}/.bashrc`]);
+  const hop = `${user}@10.200.1.2`;
+  const setup = as(['node', bin, 'setup', '--yes', '--name', 'gpu', '--host', '10.200.2.2', '--user', user, '--jump', hop, '--app', 'server', '--local-port', '18888', '--remote-port', '18888']);
+  if (setup.status !== 0) throw new Error(setup.stderr);
+  const portOpen = (port) => new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+  const ok = async (port, token) => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { Authorization: `token ${token}` } })).status === 200;
+    } catch {
+      return false;
+    }
+  };
+  const sleep = (t) => new Promise((r) => setTimeout(r, t));
+  const quiet = async () => {
+    spawnSync('pkill', ['-KILL', '-u', user]);
+    for (let i = 0; i < 100 && (await portOpen(18888)); i++) await sleep(20);
+    spawnSync('sh', ['-c', `rm -f ${state.home}/.ssh/jss-* ${state.home}/.config/jupyter-ssh-setup/state/*; rm -rf ${state.home}/.jupyter-ssh-setup/gpu/connection.json ${state.home}/.jupyter-ssh-setup/gpu/lock`]);
+    await sleep(300);
+  };
+  // The best hand-written sequence: start detached in one ssh, forward in another, poll every 50 ms.
+  const handWritten = async (warmMaster) => {
+    const token = 'b'.repeat(48);
+    const ctl = warmMaster ? ['-o', 'ControlPath=~/.ssh/jss-bench.ctl'] : [];
+    const t0 = now();
+    as(['ssh', ...ctl, 'gpu', `JUPYTER_TOKEN=${token} setsid nohup jupyter server --no-browser --ip=127.0.0.1 --port=18888 --port-retries=0 </dev/null >/dev/null 2>&1 &`]);
+    as(['ssh', ...ctl, '-N', '-f', '-o', 'ExitOnForwardFailure=yes', '-L', '127.0.0.1:18888:127.0.0.1:18888', 'gpu']);
+    while (!(await ok(18888, token))) await sleep(50);
+    return now() - t0;
+  };
+  const ours = async (argv) => {
+    const t0 = now();
+    const r = as(argv);
+    const m = /token=([0-9a-f]{48})/.exec(r.stdout);
+    if (!m) throw new Error(`no URL: ${r.stdout} ${r.stderr}`);
+    while (!(await ok(18888, m[1]))) await sleep(5);
+    return now() - t0;
+  };
+  const warm = () => as(['ssh', '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-o', 'ControlPath=~/.ssh/jss-gpu.ctl', '-f', '-N', 'gpu']);
+  const warmBench = () => as(['ssh', '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-o', 'ControlPath=~/.ssh/jss-bench.ctl', '-f', '-N', 'gpu']);
+
+  const series = async (fn, before) => {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) {
+      await quiet();
+      if (before) before();
+      xs.push(await fn());
+    }
+    return xs;
+  };
+  const base = record('time to notebook', 'hand-written ssh sequence (cold)', await series(() => handWritten(false)));
+  record('time to notebook', 'jupyter-ssh-setup start (cold)', await series(() => ours(['node', bin, 'start', 'gpu'])), base);
+  record('time to notebook', 'remote_notebook_start (cold)', await series(() => ours(['bash', '-ic', 'remote_notebook_start gpu'])), base);
+  const warmBase = record('time to notebook', 'hand-written, warm ControlMaster', await series(() => handWritten(true), warmBench));
+  record('time to notebook', 'jupyter-ssh-setup start, warm ControlMaster', await series(() => ours(['node', bin, 'start', 'gpu']), warm), warmBase);
+
+  // 5. stop: until the port is free and no Jupyter process remains.
+  const jupyterLeft = () => spawnSync('pgrep', ['-u', user, '-f', 'jupyter-server']).status === 0;
+  const stopTimes = [];
+  const killTimes = [];
+  for (let i = 0; i < RUNS; i++) {
+    await quiet();
+    await ours(['node', bin, 'start', 'gpu']);
+    let t0 = now();
+    as(['node', bin, 'stop', 'gpu']);
+    while ((await portOpen(18888)) || jupyterLeft()) await sleep(5);
+    stopTimes.push(now() - t0);
+    await quiet();
+    await handWritten(false);
+    t0 = now();
+    as(['ssh', 'gpu', 'pkill -u jssbed -f jupyter-server']);
+    spawnSync('pkill', ['-u', user, '-f', 'ssh -N -f']);
+    while ((await portOpen(18888)) || jupyterLeft()) await sleep(5);
+    killTimes.push(now() - t0);
+  }
+  const killBase = record('stop', 'hand-written: ssh pkill + kill the tunnel', killTimes);
+  record('stop', 'jupyter-ssh-setup stop (shutdown API, then TERM)', stopTimes, killBase);
+  await quiet();
+}
+
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim() };
+writeFileSync(join(root, 'bench/results.json'), JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, rows }, null, 2) + '\n');
+console.log(`\nwrote bench/results.json (${rows.length} rows; medians of ${RUNS} runs)`);
