@@ -19,14 +19,14 @@ test('bash completion parses and passes shellcheck', async () => {
   writeFileSync(join(dir, 'c.bash'), await script('bash'));
   execFileSync('bash', ['-n', join(dir, 'c.bash')]);
   execFileSync('shellcheck', ['-s', 'bash', join(dir, 'c.bash')]);
-  rmSync(dir, { recursive: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 test('zsh completion parses', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jss-comp-'));
   writeFileSync(join(dir, 'c.zsh'), await script('zsh'));
   execFileSync('zsh', ['-n', join(dir, 'c.zsh')]);
-  rmSync(dir, { recursive: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 test('completion needs bash or zsh', async () => {
@@ -58,7 +58,7 @@ test('TAB completes a target name in a real bash on a pseudo-terminal', async ()
     assert.match(screen, 'jupyter-ssh-setup start gpu-cluster');
   } finally {
     tmux('kill-server');
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 });
 
