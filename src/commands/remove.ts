@@ -28,7 +28,9 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const groups = new Map<string, { paths: Paths; names: string[] }>();
   for (const name of names) {
     const p = profiles.get(name)!;
-    const paths = p.files ? { ...base, sshConfig: p.files.sshConfig, rc: p.files.rc, sshInclude: join(p.files.sshConfig, '..', 'jupyter-ssh-setup.conf') } : base;
+    const paths: Paths = p.files
+      ? { ...base, sshConfig: p.files.sshConfig, rc: p.files.rc, sshInclude: join(p.files.sshConfig, '..', 'jupyter-ssh-setup.conf'), shell: p.shell }
+      : { ...base, shell: p.shell };
     const key = `${paths.sshConfig}\0${paths.rc}`;
     const group = groups.get(key) ?? { paths, names: [] };
     group.names.push(name);

@@ -5,7 +5,7 @@ import type { ParsedArgs } from '../cli.js';
 import type { Context } from '../context.js';
 import { UsageError, ValidationError, RuntimeFailure } from '../errors.js';
 import { validateProfile, profileToInput, type Profile, type ProfileInput } from '../core/profile.js';
-import { planSetup, type CurrentState, type FileChange, type Paths, type RenderOptions, profileJsonPath, profileShellPath, launchScriptPath } from '../core/plan.js';
+import { planSetup, type CurrentState, type FileChange, type Paths, type RenderOptions, profileJsonPath, profileShellPath, launchScriptPath, fishFiles } from '../core/plan.js';
 import { readTextIfExists, applyChanges, withLock, ConcurrentEditError } from '../io/files.js';
 import { readProfiles, resolvePaths, defaultShell } from '../io/store.js';
 import { readKnownAliases } from '../io/read-ssh-config.js';
@@ -113,10 +113,14 @@ export async function readCurrentState(paths: Paths, names: string[]): Promise<C
       files.set(path, await readTextIfExists(path));
     }
   }
+  if (paths.shell === 'fish') {
+    const fish = fishFiles(paths);
+    for (const path of [fish.functionsSh, ...fish.wrappers]) files.set(path, await readTextIfExists(path));
+  }
   return {
     sshConfig: await readTextIfExists(paths.sshConfig),
     sshInclude: await readTextIfExists(paths.sshInclude),
-    rc: await readTextIfExists(paths.rc),
+    rc: paths.shell === 'fish' ? null : await readTextIfExists(paths.rc),
     files,
     profiles: sameFiles(await readProfiles(paths), paths),
   };

@@ -23,7 +23,24 @@ export interface Paths {
   configDir: string;
   sshConfig: string;
   sshInclude: string;
+  /** The rc file that gets our block; for fish, the functions directory. */
   rc: string;
+  shell?: 'bash' | 'zsh' | 'fish';
+}
+
+/** The names of the shell functions we generate (also fish's autoload file names). */
+export const FUNCTION_NAMES = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'jptt', 'port_forward'] as const;
+
+/** For fish: the POSIX functions file the fish wrappers run with bash, and the wrappers. */
+export function fishFiles(paths: Paths): { functionsSh: string; wrappers: string[] } {
+  return {
+    functionsSh: join(paths.configDir, 'functions.sh'),
+    wrappers: FUNCTION_NAMES.map((name) => join(paths.rc, `${name}.fish`)),
+  };
+}
+
+export function renderFishFunction(name: string, functionsSh: string): string {
+  return renderTemplate('function.fish.ejs', { name, functionsSh }, 'sh');
 }
 
 export function profileJsonPath(paths: Paths, name: string): string {
@@ -107,9 +124,48 @@ export function renderLaunchScript(profile: Profile): string {
       notebookDir: profile.notebookDir ?? '',
       env: profile.env,
       waitSeconds: 60,
+      container: containerData(profile),
     },
     'sh',
   );
+}
+
+/** What the container parts of the launch script need (templates/partials/container*.sh.ejs). */
+export interface ContainerData {
+  kind: Profile['container']['kind'];
+  image: string;
+  /** The container's name: one per target. */
+  name: string;
+  /** Commands to look for, in order: the one asked for, then the one that stands in for it. */
+  engines: [string, string];
+  /** Extra mounts as the engine's flag and its argument; `tilde`: a leading ~/ is the remote home. */
+  mounts: { flag: '-v' | '--mount' | '--bind'; spec: string; tilde: boolean }[];
+  gpus: boolean;
+  /** The port Jupyter listens on inside a docker/podman container. */
+  port: number;
+}
+
+/** A `--mount` spec is `key=value,...` (type=bind,src=...); anything else is SRC[:DST[:OPTS]]. */
+function isMountSpec(spec: string): boolean {
+  return /^(type|source|src|target|destination|dst|readonly|ro|bind-propagation|volume-opt|tmpfs-size|tmpfs-mode)=/i.test(spec);
+}
+
+export function containerData(profile: Profile): ContainerData {
+  const c = profile.container;
+  const apptainer = c.kind === 'apptainer';
+  const engines: [string, string] = apptainer ? ['apptainer', 'singularity'] : c.kind === 'podman' ? ['podman', 'docker'] : ['docker', 'podman'];
+  return {
+    kind: c.kind,
+    image: c.image ?? '',
+    name: `jss-${profile.name}`,
+    engines,
+    mounts: c.mounts.map((spec) => {
+      const mount = isMountSpec(spec);
+      return { flag: mount ? '--mount' : apptainer ? '--bind' : '-v', spec, tilde: !mount && spec.startsWith('~/') };
+    }),
+    gpus: c.gpus,
+    port: typeof profile.remotePort === 'number' ? profile.remotePort : 8888,
+  };
 }
 
 export function renderProfileJson(profile: Profile): string {
@@ -173,9 +229,19 @@ function planAll(
     : upsertBlock(sshConfigBefore ?? '', sshIncludeBody(paths.sshInclude), 'top');
   changes.push(change(paths.sshConfig, sshConfigBefore, emptiedToNull(sshConfigBefore, sshConfigAfter), 0o600, 'SSH config (one Include line)'));
   changes.push(change(paths.sshInclude, current.sshInclude, none ? null : renderSshHosts(all, options), 0o600, 'SSH Host blocks'));
-  const rcBefore = current.rc;
-  const rcAfter = none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderFunctions(paths).replace(/\n$/, '').split('\n'), 'bottom');
-  changes.push(change(paths.rc, rcBefore, emptiedToNull(rcBefore, rcAfter), 0o644, 'shell functions'));
+  if (paths.shell === 'fish') {
+    // Files of our own: written whole, deleted whole.
+    const fish = fishFiles(paths);
+    changes.push(change(fish.functionsSh, current.files.get(fish.functionsSh) ?? null, none ? null : renderFunctions(paths), 0o644, 'shell functions (run by the fish wrappers)'));
+    FUNCTION_NAMES.forEach((name, i) => {
+      const path = fish.wrappers[i]!;
+      changes.push(change(path, current.files.get(path) ?? null, none ? null : renderFishFunction(name, fish.functionsSh), 0o644, 'fish function'));
+    });
+  } else {
+    const rcBefore = current.rc;
+    const rcAfter = none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderFunctions(paths).replace(/\n$/, '').split('\n'), 'bottom');
+    changes.push(change(paths.rc, rcBefore, emptiedToNull(rcBefore, rcAfter), 0o644, 'shell functions'));
+  }
   for (const profile of changed) {
     const files: [string, string, number, string][] = [
       [profileJsonPath(paths, profile.name), renderProfileJson(profile), 0o600, 'profile'],

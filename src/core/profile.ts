@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 export const LAUNCHERS = ['plain', 'slurm', 'pbs'] as const;
 export const CONTAINERS = ['none', 'docker', 'podman', 'apptainer'] as const;
 export const APPS = ['lab', 'notebook', 'server'] as const;
-export const SHELLS = ['bash', 'zsh'] as const;
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export const ENV_KINDS = ['venv', 'conda', 'module', 'cmd'] as const;
 
 export type Launcher = (typeof LAUNCHERS)[number];

@@ -18,13 +18,16 @@ export function resolvePaths(ctx: Context, flags: { sshConfig?: string; rc?: str
     configDir: join(xdg, 'jupyter-ssh-setup'),
     sshConfig,
     sshInclude: join(dirname(sshConfig), 'jupyter-ssh-setup.conf'),
-    rc: abs(flags.rc ?? join(home, shell === 'zsh' ? '.zshrc' : '.bashrc')),
+    // fish: our functions go to fish's autoload directory, one file each.
+    rc: abs(flags.rc ?? (shell === 'fish' ? join(xdg, 'fish', 'functions') : join(home, shell === 'zsh' ? '.zshrc' : '.bashrc'))),
+    shell: shell === 'fish' || shell === 'zsh' ? shell : 'bash',
   };
 }
 
-/** bash unless $SHELL says zsh. */
+/** bash unless $SHELL says zsh or fish. */
 export function defaultShell(ctx: Context): (typeof SHELLS)[number] {
-  return /zsh$/.test(ctx.env.SHELL ?? '') ? 'zsh' : 'bash';
+  const shell = ctx.env.SHELL ?? '';
+  return /zsh$/.test(shell) ? 'zsh' : /fish$/.test(shell) ? 'fish' : 'bash';
 }
 
 /** Every stored profile, by name. A profile file that does not parse is reported, not skipped. */
