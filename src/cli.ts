@@ -80,7 +80,8 @@ export const commands: Command[] = [
   --launcher KIND       plain | slurm | pbs (default plain)
   --container KIND      none | docker | podman | apptainer (default none)
   --image IMAGE         container image (docker/podman) or .sif path (apptainer)
-  --mount SPEC          extra container mount, repeatable
+  --mount SPEC          extra container mount, repeatable: SRC:DST[:ro] or type=bind,src=..,dst=..
+  --container-gpus      give the container the GPUs (docker --gpus all, podman CDI, apptainer --nv)
   --env SPEC            environment to activate, repeatable, in order:
                         venv:PATH  conda:NAME  module:NAME  cmd:COMMAND
   --app APP             lab | notebook | server (default lab)

@@ -86,7 +86,12 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
       check: 'Jupyter',
       ok: false,
       detail: reply?.message ?? (check.stderr.trim().split('\n').at(-1) || 'the check did not answer'),
-      hint: reply?.error === 'env-failed' ? 'Fix the environment with setup --env (venv:PATH, conda:NAME, module:NAME or cmd:COMMAND).' : `Install Jupyter on ${profile.host} (e.g. pip install jupyterlab) or point --env at the environment that has it.`,
+      hint:
+        reply?.error === 'env-failed'
+          ? 'Fix the environment with setup --env (venv:PATH, conda:NAME, module:NAME or cmd:COMMAND).'
+          : profile.container.kind !== 'none'
+            ? `Fix it on ${profile.host} as the message says, or set another image: setup --name ${profile.name} --image IMAGE.`
+            : `Install Jupyter on ${profile.host} (e.g. pip install jupyterlab) or point --env at the environment that has it.`,
     });
     return;
   }

@@ -112,6 +112,8 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
     'jupyter-app-missing': `Install it there, or use what is installed: jupyter-ssh-setup setup --name ${profile.name} --app server`,
     'port-busy': `Choose another port: jupyter-ssh-setup setup --name ${profile.name} --remote-port auto`,
     'env-failed': `Check the environment settings: jupyter-ssh-setup doctor ${profile.name}`,
+    'image-missing': `Pull or build the image on ${profile.host} as above, or choose another: jupyter-ssh-setup setup --name ${profile.name} --image IMAGE`,
+    'engine-not-found': `Install ${profile.container.kind === 'apptainer' ? 'Apptainer' : 'docker or podman'} on ${profile.host}, or put it on PATH with setup --env (e.g. module:NAME)`,
   };
   return new RuntimeFailure(
     `starting Jupyter on ${profile.name} failed: ${reply.message ?? reply.error ?? 'unknown error'}`,

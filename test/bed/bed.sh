@@ -98,6 +98,8 @@ stop_pids() {
 
 down() {
   local pids=() pid host ns uid=""
+  # 0. Containers the bed's user ran (container.sh), while the gpu namespace is still there.
+  bash "${BASH_SOURCE[0]%/*}/container.sh" down || true
   # 1. The sshds the bed started (by pid file, checked to still be an sshd).
   for host in login gpu; do
     pid="$(sshd_pid "$STATE_DIR/$host/sshd.pid")"

@@ -1,0 +1,206 @@
+/**
+ * Seed 004 end to end on the real bed: laptop -> login -> gpu -> a container
+ * running Jupyter. Real podman (root, reached by the bed's user through the
+ * `docker` name, like a member of the docker group; test/bed/container.sh) in
+ * the gpu namespace, with an image built offline from Debian once per machine.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, readFileSync, chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { bedUp, isRoot, cli, asUser, userBash, resetUser, portIsFree, runInKernel, waitFor, root, type BedState } from '../helpers/bed.js';
+
+const e2e = suite('containers on the test bed (podman on gpu, through the jump host)');
+const it = isRoot ? e2e : (e2e.skip as typeof e2e);
+let bed: BedState;
+const IMAGE = 'localhost/jss-jupyter:test';
+const LOGIN_HOP = 'jssbed@10.200.1.2';
+const CONTAINERS_CONF = '/var/cache/jss-bed/containers.conf';
+const containerSh = join(root, 'test/bed/container.sh');
+/** The root namespace's firewall and forwarding, which the containers must not touch. */
+let hostNet = '';
+
+async function rootNet(): Promise<string> {
+  const rules = await execa('iptables-save', [], { reject: false });
+  const nft = await execa('nft', ['list', 'ruleset'], { reject: false });
+  const links = await execa('ip', ['-o', 'link', 'show'], { reject: false });
+  const forward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+  // iptables-save prints timestamps and counters in comments: drop them.
+  const iptables = String(rules.stdout).split('\n').filter((l) => !l.startsWith('#')).join('\n');
+  const bridges = String(links.stdout).split('\n').filter((l) => /podman|cni|veth/.test(l)).map((l) => l.split(':')[1]).join(',');
+  return `ip_forward=${forward}\n${iptables}\n${nft.stdout}\nbridges=${bridges}`;
+}
+
+/** `podman ps -a` as root: every container of the bed's user (by our label), as "name status". */
+async function containers(): Promise<string[]> {
+  const r = await execa('podman', ['ps', '-a', '--filter', `label=io.jupyter-ssh-setup.user=${bed.user}`, '--format', 'json'], {
+    env: { ...process.env, CONTAINERS_CONF },
+  });
+  const list = JSON.parse(String(r.stdout) || '[]') as { Names: string[]; State: string }[];
+  return list.map((c) => `${c.Names.join(',')} ${c.State}`);
+}
+
+e2e.before(async () => {
+  if (!isRoot) return;
+  bed = (await bedUp())!;
+  await resetUser(bed);
+  hostNet = await rootNet();
+  const started = Date.now();
+  // Builds the image the first time on this machine (about 2 minutes), then only checks it.
+  await execa('bash', [containerSh, 'up'], { stdout: 'ignore', stderr: 'inherit', timeout: 15 * 60_000 });
+  process.stdout.write(`container.sh up: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+});
+
+e2e.after(async () => {
+  if (!isRoot || !bed) return;
+  await resetUser(bed);
+  await execa('bash', [containerSh, 'down'], { reject: false });
+});
+
+async function setup(...args: string[]) {
+  const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', ...args]);
+  assert.is(r.code, 0, r.stderr);
+  return r;
+}
+
+it('the bed: docker on gpu is root podman for the test user', async () => {
+  const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', '-J', LOGIN_HOP, 'jssbed@10.200.2.2', 'docker version']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, 'Podman Engine');
+});
+
+it('setup --container docker through the jump host', async () => {
+  mkdirSync(join(bed.home, 'nb'), { recursive: true });
+  chownSync(join(bed.home, 'nb'), bed.uid, bed.uid);
+  await setup('--name', 'ctr', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'docker', '--image', IMAGE, '--app', 'server', '--notebook-dir', '~/nb', '--remote-port', '18890', '--local-port', '18890');
+  const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'ctr', 'hostname']);
+  assert.is(r.stdout.trim(), 'gpu', r.stderr);
+});
+
+it('doctor: the engine and the image are there, Jupyter runs in it', async () => {
+  const r = await cli(bed, ['doctor', 'ctr', '--json'], 120_000);
+  const report = JSON.parse(r.stdout);
+  assert.is(report.ok, true, r.stdout);
+  const jupyter = report.checks.find((c: { check: string }) => c.check === 'Jupyter');
+  assert.match(jupyter.detail, `jupyter server 1.23.3 at ${IMAGE} (podman 4.3.1)`);
+});
+
+let token = '';
+let localPort = 0;
+
+it('start: a container of the profile, published on 127.0.0.1 only, and a URL that answers', async () => {
+  const started = Date.now();
+  const r = await cli(bed, ['start', 'ctr', '--json'], 120_000);
+  assert.is(r.code, 0, r.stderr);
+  process.stdout.write(`start (two hops, container, URL answering): ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+  const info = JSON.parse(r.stdout);
+  ({ token, localPort } = info);
+  assert.is(info.localPort, 18890);
+  assert.is(info.host, 'gpu');
+  assert.is(info.node, '127.0.0.1');
+  const res = await fetch(`http://127.0.0.1:${localPort}/api/status`, { headers: { Authorization: `token ${token}` } });
+  assert.is(res.status, 200);
+  assert.equal(await containers(), ['jss-ctr running']);
+  const port = await execa('podman', ['port', 'jss-ctr'], { env: { ...process.env, CONTAINERS_CONF } });
+  assert.is(String(port.stdout).trim(), '18890/tcp -> 127.0.0.1:18890');
+  const conn = JSON.parse(readFileSync(join(bed.home, '.jupyter-ssh-setup/ctr/connection.json'), 'utf8'));
+  assert.is(conn.container, 'jss-ctr');
+  assert.is(conn.engine, 'podman');
+});
+
+it('a kernel runs code inside the container, in the mounted notebook directory', async () => {
+  const out = await runInKernel(
+    localPort,
+    token,
+    "import os, socket; open('from-kernel.txt', 'w').write('hi'); print(socket.gethostname(), os.path.exists('/run/.containerenv'), os.getcwd())",
+  );
+  const [hostname, containerenv, cwd] = out.trim().split(' ');
+  assert.is.not(hostname, 'gpu', 'not the container host');
+  assert.is(containerenv, 'True', '/run/.containerenv exists: a podman container');
+  assert.is(cwd, join(bed.home, 'nb'));
+  assert.is(readFileSync(join(bed.home, 'nb/from-kernel.txt'), 'utf8'), 'hi', 'the notebook directory is the host one');
+});
+
+it('the token is in no process command line (host or container)', async () => {
+  const ps = await execa('ps', ['-eo', 'args']);
+  assert.not.ok(String(ps.stdout).includes(token));
+});
+
+it('status shows it; a second start reuses the same container', async () => {
+  const s = await cli(bed, ['status', 'ctr', '--json']);
+  const row = JSON.parse(s.stdout);
+  assert.is(row.state, 'running', s.stdout);
+  assert.is(row.tunnel, 'open');
+  const again = await cli(bed, ['start', 'ctr', '--json']);
+  assert.is(again.code, 0, again.stderr);
+  assert.is(JSON.parse(again.stdout).token, token);
+  assert.is(JSON.parse(again.stdout).reused, true);
+  assert.equal(await containers(), ['jss-ctr running']);
+});
+
+it('stop leaves no container and a free local port', async () => {
+  const r = await cli(bed, ['stop', 'ctr']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, 'Stopped Jupyter on ctr');
+  assert.equal(await containers(), [], 'podman ps -a shows none');
+  assert.ok(await waitFor(() => portIsFree(localPort), 3000));
+  assert.match(readFileSync(join(bed.home, '.jupyter-ssh-setup/ctr/jupyter.log'), 'utf8'), 'Jupyter Server', "Jupyter's log is kept");
+  const s = JSON.parse((await cli(bed, ['status', 'ctr', '--json'])).stdout);
+  assert.is(s.state, 'stopped');
+});
+
+it('the generated shell functions start and stop the container too', async () => {
+  const r = await userBash(bed, 'remote_notebook_start ctr');
+  assert.is(r.code, 0, r.stderr);
+  const m = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48})/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const res = await fetch(`http://127.0.0.1:${m![1]}/api/status?token=${m![2]}`);
+  assert.is(res.status, 200);
+  assert.equal(await containers(), ['jss-ctr running']);
+  const stop = await userBash(bed, 'remote_notebook_stop ctr');
+  assert.is(stop.code, 0, stop.stderr);
+  assert.equal(await containers(), []);
+});
+
+it('--remote-port auto: the engine picks the host port; start, answer, stop', async () => {
+  await setup('--name', 'ctrauto', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'podman', '--image', IMAGE, '--app', 'notebook', '--remote-port', 'auto', '--local-port', '18891');
+  const r = await cli(bed, ['start', 'ctrauto', '--json'], 120_000);
+  assert.is(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  assert.ok(info.remotePort > 1024 && info.remotePort !== 8888, `host port ${info.remotePort}`);
+  const res = await fetch(`http://127.0.0.1:${info.localPort}/api/status?token=${info.token}`);
+  assert.is(res.status, 200);
+  const stop = await cli(bed, ['stop', 'ctrauto']);
+  assert.is(stop.code, 0, stop.stderr);
+  assert.equal(await containers(), []);
+});
+
+it('a missing image is not pulled: start fails and says how to pull it', async () => {
+  await setup('--name', 'noimg', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'docker', '--image', 'localhost/jss-missing:none', '--remote-port', '18892');
+  const r = await cli(bed, ['start', 'noimg']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, 'never pulled automatically');
+  assert.match(r.stderr, 'ssh noimg docker pull localhost/jss-missing:none');
+  assert.equal(await containers(), []);
+  const images = await execa('podman', ['images', '--format', '{{.Repository}}'], { env: { ...process.env, CONTAINERS_CONF } });
+  assert.not.match(String(images.stdout), 'jss-missing');
+});
+
+it('teardown: container.sh down leaves no container, wrapper or sudoers line; the host network is untouched', async () => {
+  // A container left running on purpose: down must remove it.
+  const r = await cli(bed, ['start', 'ctr', '--json'], 120_000);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(await containers(), ['jss-ctr running']);
+  await execa('bash', [containerSh, 'down']);
+  assert.equal(await containers(), []);
+  assert.not.ok(existsSync('/etc/sudoers.d/jss-bed-podman'));
+  assert.not.ok(existsSync('/var/lib/jss-bed/container'));
+  assert.not.match(readFileSync(join(bed.home, '.ssh/environment'), 'utf8'), 'container');
+  assert.is(await rootNet(), hostNet, 'iptables and ip_forward of the root namespace are as before');
+  // The image stays: it is the cache for the next run.
+  const exists = await execa('podman', ['image', 'exists', IMAGE], { env: { ...process.env, CONTAINERS_CONF }, reject: false });
+  assert.is(exists.exitCode, 0);
+});
+
+e2e.run();
