@@ -44,15 +44,18 @@ it('hostile but valid values are carried literally, by the CLI and by the shell 
   mkdirSync(`${venv}/bin`, { recursive: true });
   writeFileSync(`${venv}/bin/activate`, 'JSS_VENV_OK=yes; export JSS_VENV_OK\n');
   await execa('chown', ['-R', `${bed.user}:`, dir, `${bed.home}/my venv $(touch ${CANARY})`]);
-  await setup('--name', 'odd', '--host', '10.200.2.2', '--jump', HOP, '--notebook-dir', dir, '--env', `venv:${venv}`, '--env', `cmd:export JSS_ODD='$(touch ${CANARY}) \`x\` ; | &'`);
-  const r = await cli(bed, ['start', 'odd', '--json']);
-  assert.is(r.code, 0, r.stderr);
-  const { localPort, token } = JSON.parse(r.stdout);
-  const out = await runInKernel(localPort, token, 'import os; print(os.environ["JSS_ODD"]); print(os.environ["JSS_VENV_OK"]); print(os.getcwd())');
-  assert.equal(out.trim().split('\n'), [`$(touch ${CANARY}) \`x\` ; | &`, 'yes', dir]);
-  const listing = await fetch(`http://127.0.0.1:${localPort}/api/contents?token=${token}`).then((res) => res.json() as Promise<{ content: { name: string }[] }>);
-  assert.ok(listing.content.some((f) => f.name === 'marker.txt'), 'Jupyter serves the notebook dir');
-  assert.is((await cli(bed, ['stop', 'odd'])).code, 0);
+  await setup('--name', 'odd', '--host', '10.200.2.2', '--jump', HOP, '--remote-port', '18801', '--local-port', '18801', '--notebook-dir', dir, '--env', `venv:${venv}`, '--env', `cmd:export JSS_ODD='$(touch ${CANARY}) \`x\` ; | &'`);
+  try {
+    const r = await cli(bed, ['start', 'odd', '--json']);
+    assert.is(r.code, 0, r.stderr);
+    const { localPort, token } = JSON.parse(r.stdout);
+    const out = await runInKernel(localPort, token, 'import os; print(os.environ["JSS_ODD"]); print(os.environ["JSS_VENV_OK"]); print(os.getcwd())');
+    assert.equal(out.trim().split('\n'), [`$(touch ${CANARY}) \`x\` ; | &`, 'yes', dir]);
+    const listing = await fetch(`http://127.0.0.1:${localPort}/api/contents?token=${token}`).then((res) => res.json() as Promise<{ content: { name: string }[] }>);
+    assert.ok(listing.content.some((f) => f.name === 'marker.txt'), 'Jupyter serves the notebook dir');
+  } finally {
+    assert.is((await cli(bed, ['stop', 'odd'])).code, 0);
+  }
   const fn = await userBash(bed, 'remote_notebook_start odd && remote_notebook_stop odd');
   assert.is(fn.code, 0, fn.stderr);
   assert.not.ok(existsSync(CANARY), 'no value ever ran as a command');
