@@ -108,13 +108,16 @@ export const commands: Command[] = [
   {
     name: 'start',
     summary: 'start Jupyter on a target (or reuse it), open the tunnel, print the URL',
-    usage: 'jupyter-ssh-setup start [NAME] [--open] [--json]',
-    options: { open: { type: 'boolean' }, ...json },
+    usage: 'jupyter-ssh-setup start [NAME] [--open] [--json] [--yes]',
+    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...json },
     help: `Uses one shared SSH connection for every step, installs or updates the remote
 launch script, starts Jupyter (or reuses a running one), forwards a local port
 (the next free one when the configured one is taken) and checks that it answers.
+SLURM/PBS targets: submits the job (or reuses the queued/running one), shows its
+state while it waits, then forwards to Jupyter on the compute node via the login node.
   --open    open the URL in your browser
-  --json    print {url, token, localPort, remotePort, host, pid}`,
+  --json    print {url, token, localPort, remotePort, host, pid} (and jobId for batch jobs)
+  -y, --yes on Ctrl+C while a batch job waits, cancel it without asking`,
     examples: ['jupyter-ssh-setup start gpu', 'jupyter-ssh-setup start gpu --open', 'jupyter-ssh-setup start --json | jq -r .url'],
     load: () => import('./commands/start.js'),
   },

@@ -96,7 +96,10 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     return;
   }
   const envText = profile.env.length ? `, environment ${profile.env.map((e) => `${e.kind}:${e.value}`).join(' ')} activates` : '';
-  report({ check: 'Jupyter', ok: true, detail: `jupyter ${profile.app} ${reply.version} at ${reply.jupyter}${envText}` });
+  if (reply.scheduler) {
+    // Batch launchers: the login node has the scheduler; Jupyter is checked on the compute node by the job.
+    report({ check: 'Jupyter', ok: true, detail: `${String(reply.scheduler).toUpperCase()} (${reply.version}, ${reply.submit}) on ${reply.host}; the job checks jupyter ${profile.app} on the compute node` });
+  } else report({ check: 'Jupyter', ok: true, detail: `jupyter ${profile.app} ${reply.version} at ${reply.jupyter}${envText}` });
 
   const free = await isLocalPortFree(profile.localPort);
   if (!free && forward?.localPort !== profile.localPort) {

@@ -24,6 +24,9 @@ export interface StartResult {
   node: string;
   pid: number;
   reused: boolean;
+  /** Batch launchers: the job that runs Jupyter. */
+  jobId?: string;
+  scheduler?: 'slurm' | 'pbs';
 }
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
@@ -31,7 +34,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const json = Boolean(args.values.json);
   const paths = resolvePaths(ctx);
   const profile = await pickProfile(paths, args.positionals[0]);
-  const result = await startNotebook(profile, paths, ctx, json);
+  const result = await startNotebook(profile, paths, ctx, json, { yes: Boolean(args.values.yes) });
   if (json) {
     ctx.stdout.write(JSON.stringify(result) + '\n');
   } else {
@@ -55,7 +58,11 @@ async function launchScript(profile: Profile, paths: Paths): Promise<string> {
  * all: one that installs the script and starts the server through the shared
  * connection, and one that adds the forward to that same connection.
  */
-export async function startNotebook(profile: Profile, paths: Paths, ctx: Context, quiet: boolean): Promise<StartResult> {
+export async function startNotebook(profile: Profile, paths: Paths, ctx: Context, quiet: boolean, options: { yes?: boolean } = {}): Promise<StartResult> {
+  if (profile.launcher !== 'plain') {
+    const { startBatch } = await import('./batch.js');
+    return startBatch(profile, paths, ctx, quiet, { ...options, script: await launchScript(profile, paths), openForward });
+  }
   const progress = createProgress(ctx, quiet);
   const via = profile.jump.length ? ` via ${profile.jump.map(formatHop).join(' -> ')}` : '';
   // Ctrl+C: finish the step in flight, then say what was left running and how to stop it.
@@ -125,7 +132,7 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
  * Adds the forward to the shared connection: the configured local port, or
  * the next free one. A forward from an earlier start to the same place is reused.
  */
-async function openForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number): Promise<number> {
+export async function openForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number): Promise<number> {
   const previous = await readForwardState(paths, profile.name);
   if (previous) {
     if (previous.host === host && previous.remotePort === remotePort) {
@@ -156,7 +163,7 @@ function printReady(result: StartResult, profile: Profile, ctx: Context): void {
   ctx.stdout.write(
     `${c.green('✔')} Jupyter ${profile.app} on ${c.bold(profile.name)} is ${result.reused ? 'already running' : 'ready'}:\n` +
       `  ${c.bold(result.url)}\n` +
-      `  local port ${result.localPort} -> ${where} port ${result.remotePort}, pid ${result.pid}\n` +
+      `  local port ${result.localPort} -> ${where} port ${result.remotePort}, ${result.jobId ? `${result.scheduler?.toUpperCase()} job ${result.jobId}` : `pid ${result.pid}`}\n` +
       `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n`,
   );
 }

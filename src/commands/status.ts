@@ -14,13 +14,16 @@ export interface StatusRow {
   name: string;
   launcher: string;
   where: string;
-  state: 'running' | 'stopped' | 'unreachable';
+  /** pending/starting/failed/unknown: batch jobs (queued, Jupyter starting, ended badly, scheduler silent). */
+  state: 'running' | 'stopped' | 'unreachable' | 'pending' | 'starting' | 'failed' | 'unknown';
   tunnel: 'open' | 'gone' | 'none';
   url: string | null;
   localPort: number | null;
   remotePort: number | null;
   pid: number | null;
   error?: string;
+  /** Batch launchers: the job (state, reason, node, elapsed, time left). */
+  job?: { id: string; scheduler: string; state: string; reason: string | null; startTime: string | null; node: string | null; elapsed: string | null; timeLeft: string | null; timeLimit: string | null; exitCode: string | null; detail: string };
 }
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
@@ -34,12 +37,14 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     ctx.stdout.write('No targets are set up yet. Run: npx jupyter-ssh-setup\n');
   } else {
     printTable(ctx, ['NAME', 'LAUNCHER', 'WHERE', 'STATE', 'TUNNEL', 'URL'], rows.map((r) => [r.name, r.launcher, r.where, r.state, r.tunnel, r.url ?? r.error ?? '-']));
+    for (const r of rows) if (r.job) ctx.stdout.write(`${r.name}: ${r.job.scheduler.toUpperCase()} job ${r.job.id} ${r.job.detail}\n`);
   }
   return rows.some((r) => r.state === 'unreachable') ? 1 : 0;
 }
 
 /** Asks the remote (over the shared connection if it lives) and checks the local end of the tunnel. */
 export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
+  if (profile.launcher !== 'plain') return (await import('./batch.js')).batchStatusRow(profile, paths, ctx);
   const forward = await readForwardState(paths, profile.name);
   const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
   const result = await ssh(buildRemoteActionArgs(profile.name, 'status', false), ctx, { timeoutMs: 30_000 });

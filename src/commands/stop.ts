@@ -14,12 +14,13 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const profile = await pickProfile(paths, args.positionals[0]);
   const result = await stopNotebook(profile, paths, ctx);
   if (args.values.json) ctx.stdout.write(JSON.stringify(result) + '\n');
+  else if (result.jobId) ctx.stdout.write(result.stopped ? `Cancelled ${profile.launcher.toUpperCase()} job ${result.jobId} of ${profile.name} (it was ${result.was?.toLowerCase()}, now ${result.state?.toLowerCase()}) and closed the tunnel.\n` : `${profile.launcher.toUpperCase()} job ${result.jobId} of ${profile.name} had already ended (${result.state?.toLowerCase()}); closed the tunnel.\n`);
   else ctx.stdout.write(result.stopped ? `Stopped Jupyter on ${profile.name} (pid ${result.pid}) and closed the tunnel.\n` : `Jupyter was not running on ${profile.name}; closed the tunnel.\n`);
   return 0;
 }
 
 /** Stops exactly our server (the launch script checks its pid), then closes the shared connection. */
-export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context): Promise<{ name: string; stopped: boolean; pid?: number }> {
+export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context): Promise<{ name: string; stopped: boolean; pid?: number; jobId?: string; was?: string; state?: string }> {
   // Reuse the shared connection when it is up; otherwise a one-off connection.
   const result = await ssh(buildRemoteActionArgs(profile.name, 'stop', false), ctx, { timeoutMs: 60_000 });
   const reply = parseReply(result.stdout);
@@ -27,5 +28,7 @@ export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context)
   await clearForwardState(paths, profile.name);
   if (!reply) throw explainSshFailure(result, profile.name);
   if (!reply.ok) throw new RuntimeFailure(`stopping Jupyter on ${profile.name} failed: ${reply.message ?? reply.error}`, `Look at ~/.jupyter-ssh-setup/${profile.name}/ on the remote.`);
-  return { name: profile.name, stopped: Boolean(reply.stopped), ...(reply.pid ? { pid: reply.pid } : {}) };
+  // Batch launchers cancel the job: its id, and its state before and after.
+  const job = typeof reply.jobId === 'string' ? { jobId: reply.jobId, was: String(reply.was ?? ''), state: String(reply.state ?? '') } : {};
+  return { name: profile.name, stopped: Boolean(reply.stopped), ...(reply.pid ? { pid: reply.pid } : {}), ...job };
 }

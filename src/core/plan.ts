@@ -5,6 +5,7 @@ import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
 import { upsertBlock, removeBlock } from './marked-block.js';
 import { buildRemoteCommand, urlPath } from './remote.js';
+import { renderBatchLaunchScript } from './batch.js';
 
 /** One file as it is and as it will be; `after: null` deletes it. */
 export interface FileChange {
@@ -114,7 +115,9 @@ export function renderProfileShell(profile: Profile): string {
   );
 }
 
+/** The remote launch script: the plain one, or for slurm/pbs the one that submits a job. */
 export function renderLaunchScript(profile: Profile): string {
+  if (profile.launcher !== 'plain') return renderBatchLaunchScript(profile);
   return renderTemplate(
     'launch.sh.ejs',
     {

@@ -1,0 +1,353 @@
+/**
+ * start / status for the batch launchers (slurm, pbs). The remote launch
+ * script submits the job and answers for it (templates/launch-batch.sh.ejs);
+ * here we poll it over the shared connection to the login host while the
+ * job waits, then forward a local port to the compute node through that
+ * same connection (`-L LOCAL:NODE:PORT`, so compute nodes need no sshd).
+ */
+import type { Context } from '../context.js';
+import { CancelledError, RuntimeFailure } from '../errors.js';
+import type { Paths } from '../core/plan.js';
+import type { Profile } from '../core/profile.js';
+import { formatHop } from '../core/profile.js';
+import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
+import { urlPath } from '../core/remote.js';
+import { buildBatchStatusArgs, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
+import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
+import { clearForwardState, readForwardState } from '../io/tunnel-state.js';
+import { createProgress, type Progress } from '../io/progress.js';
+import type { StartResult } from './start.js';
+import type { StatusRow } from './status.js';
+
+/** The JSON line of the batch launch script's start/status/stop. */
+export interface BatchReply extends RemoteReply {
+  scheduler?: Scheduler;
+  jobId?: string;
+  state?: string;
+  reason?: string;
+  startTime?: string;
+  elapsed?: string;
+  timeLeft?: string;
+  timeLimit?: string;
+  transient?: boolean;
+  final?: boolean;
+  exitCode?: string;
+  log?: string;
+  was?: string;
+}
+
+export interface BatchStartOptions {
+  /** The launch script to install (the stored copy, or rendered from the profile). */
+  script: string;
+  /** --yes: on Ctrl+C while waiting, cancel the job without asking. */
+  yes?: boolean;
+  /** Adds the forward to the shared connection; returns the local port (start.ts's openForward). */
+  openForward: (profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number) => Promise<number>;
+}
+
+/** How long the job may run before Jupyter answers (the job script gives up after 300 s). */
+const RUNNING_WITHOUT_JUPYTER_MS = 330_000;
+/** How long the scheduler may keep failing to answer before we give up polling. */
+const TRANSIENT_LIMIT_MS = 300_000;
+/** How long one status call may wait for Jupyter while the job runs. */
+const RUNNING_WAIT_MS = 3000;
+/** The least time between two status calls. */
+const MIN_CALL_GAP_MS = 100;
+/** ssh failures in a row (the connection dropped) before we give up. */
+const SSH_FAILURE_LIMIT = 3;
+
+function label(profile: Profile): string {
+  return schedulerLabel(profile.launcher as Scheduler);
+}
+
+/** "pending (Priority), expected start 2026-01-01T10:00:00" and the like, for progress and status. */
+export function describeJob(reply: BatchReply): string {
+  const state = (reply.state ?? 'UNKNOWN').toLowerCase();
+  const reason = reply.reason && reply.reason !== 'None' ? ` (${reply.reason})` : '';
+  if (reply.transient) return `unknown: the scheduler did not answer (${reply.message ?? 'no answer'}); asking again`;
+  if (reply.state === 'PENDING') return `pending${reason}${reply.startTime ? `, expected start ${reply.startTime}` : ''}`;
+  if (reply.state === 'RUNNING') {
+    const node = reply.host ? ` on ${reply.host}` : '';
+    const left = reply.timeLeft ? `time left ${reply.timeLeft}` : reply.timeLimit ? `time limit ${reply.timeLimit}` : '';
+    const times = [reply.elapsed ? `elapsed ${reply.elapsed}` : '', left].filter(Boolean).join(', ');
+    return `running${node}${times ? `, ${times}` : ''}`;
+  }
+  return `${state}${reason}`;
+}
+
+/**
+ * Submits (or reuses) the profile's job, waits while it is queued, and once
+ * Jupyter answers on the node opens the forward and checks it.
+ */
+export async function startBatch(profile: Profile, paths: Paths, ctx: Context, quiet: boolean, options: BatchStartOptions): Promise<StartResult> {
+  const progress = createProgress(ctx, quiet);
+  const sched = label(profile);
+  const via = profile.jump.length ? ` via ${profile.jump.map(formatHop).join(' -> ')}` : '';
+  const interrupt = watchInterrupt();
+  let jobId: string | undefined;
+  let lastState = 'PENDING';
+  try {
+    progress.phase(`Connecting to ${profile.name} (${profile.host}${via}) and submitting the ${sched} job...`);
+    const script = options.script;
+    let reply = await submit(profile, ctx, script);
+    jobId = reply.jobId;
+    const reused = Boolean(reply.reused);
+    progress.phase(`${reused ? 'Found' : 'Submitted'} ${sched} job ${jobId} (${reply.state?.toLowerCase() ?? 'pending'}); waiting for it to start...`);
+
+    let budget = 0;
+    let lastCall = 0;
+    let shown = '';
+    let transientSince = 0;
+    let sshFailures = 0;
+    let runningSince = 0;
+    while (!(reply.running && reply.token && reply.port && reply.node)) {
+      if (interrupt.fired) return await onInterrupt(profile, paths, ctx, progress, jobId!, lastState, options);
+      if (reply.final) throw jobEnded(profile, reply);
+      const running = reply.state === 'RUNNING';
+      if (running && !runningSince) runningSince = Date.now();
+      if (runningSince && Date.now() - runningSince > RUNNING_WITHOUT_JUPYTER_MS) {
+        throw new RuntimeFailure(
+          `${sched} job ${jobId} runs on ${reply.host ?? 'its node'}, but Jupyter has not answered for ${Math.round(RUNNING_WITHOUT_JUPYTER_MS / 60000)} minutes`,
+          `Look at ~/${jobLogRelative(profile)} on ${profile.host}; stop the job with: jupyter-ssh-setup stop ${profile.name}`,
+        );
+      }
+      // The remote status waits for the change itself (the job script's start
+      // mark, then Jupyter's connection file: file checks, answered within
+      // 0.05-0.2 s of it) for up to `budget` ms, which backs off like a poll
+      // interval: one scheduler query per call, fast at first, then every few
+      // seconds. When the scheduler does not answer, back off here instead.
+      budget = running ? RUNNING_WAIT_MS : nextPollDelay(budget);
+      if (reply.transient) await interrupt.sleep(budget);
+      // Never more than about ten calls a second, whatever the remote answers.
+      await interrupt.sleep(MIN_CALL_GAP_MS - (Date.now() - lastCall));
+      if (interrupt.fired) continue;
+      lastCall = Date.now();
+      const result = await ssh(buildBatchStatusArgs(profile.name, reply.transient ? 0 : budget), ctx, { timeoutMs: 60_000 });
+      const next = parseReply(result.stdout) as BatchReply | undefined;
+      if (!next) {
+        if (interrupt.fired) continue;
+        if (++sshFailures >= SSH_FAILURE_LIMIT) throw explainSshFailure(result, profile.name);
+        continue;
+      }
+      sshFailures = 0;
+      if (!next.ok) throw new RuntimeFailure(`asking ${profile.host} about job ${jobId} failed: ${next.message ?? next.error}`, `Run jupyter-ssh-setup doctor ${profile.name}.`);
+      if (!next.jobId) throw new RuntimeFailure(`job ${jobId} of ${profile.name} is no longer recorded on ${profile.host} (stopped from elsewhere?)`, `Start it again: jupyter-ssh-setup start ${profile.name}`);
+      if (next.transient) {
+        transientSince ||= Date.now();
+        if (Date.now() - transientSince > TRANSIENT_LIMIT_MS) {
+          throw new RuntimeFailure(`the ${sched} scheduler on ${profile.host} has not answered for ${Math.round(TRANSIENT_LIMIT_MS / 60000)} minutes: ${next.message}`, `Try again later; jupyter-ssh-setup status ${profile.name} shows the job, stop cancels it.`);
+        }
+      } else {
+        transientSince = 0;
+        lastState = next.state ?? lastState;
+      }
+      reply = next;
+      const text = `${sched} job ${jobId} ${describeJob(reply)}`;
+      // Elapsed/time left change every second: show a new line only when the rest does.
+      const key = `${reply.state}|${reply.reason}|${reply.startTime}|${reply.transient}`;
+      if (key !== shown && !(reply.running && reply.token) && !reply.final) {
+        shown = key;
+        progress.phase(reply.state === 'RUNNING' ? `${text}; waiting for Jupyter to answer...` : `${text}...`);
+      }
+    }
+
+    const node = reply.node!;
+    progress.phase(`Jupyter answers on ${reply.host ?? node}; opening the tunnel through ${profile.host}...`);
+    const localPort = await options.openForward(profile, paths, ctx, node, reply.port!);
+    const status = await waitForJupyter(localPort, reply.token!, 15_000);
+    if (status !== 200) {
+      throw new RuntimeFailure(
+        `Jupyter on ${reply.host ?? node} (job ${jobId}) does not answer through the tunnel on local port ${localPort} (${status ? 'HTTP ' + status : 'no answer'})`,
+        `The login node ${profile.host} must reach ${node} port ${reply.port}; run jupyter-ssh-setup doctor ${profile.name}.`,
+      );
+    }
+    return {
+      name: profile.name,
+      url: `http://127.0.0.1:${localPort}${urlPath(profile)}?token=${reply.token}`,
+      token: reply.token!,
+      localPort,
+      remotePort: reply.port!,
+      host: profile.host,
+      node: reply.host ?? node,
+      pid: reply.pid ?? 0,
+      reused,
+      jobId,
+      scheduler: profile.launcher as Scheduler,
+    };
+  } catch (error) {
+    // Nothing will use the shared connection of a job that ended or was never submitted.
+    if (!jobId || (error as { jobEnded?: boolean }).jobEnded) await ssh(buildControlArgs(profile.name, 'exit'), ctx);
+    // Never leave a queued job behind without saying so.
+    if (jobId && error instanceof RuntimeFailure && !(error as { jobEnded?: boolean }).jobEnded) {
+      throw new RuntimeFailure(
+        error.message,
+        `${error.hint ? error.hint + '\n  ' : ''}${sched} job ${jobId} may still be queued or running on ${profile.host}: jupyter-ssh-setup start ${profile.name} picks it up again, jupyter-ssh-setup stop ${profile.name} cancels it.`,
+      );
+    }
+    throw error;
+  } finally {
+    interrupt.dispose();
+    progress.done();
+  }
+}
+
+/** The first round trip: install the launch script and submit (or find the running job). */
+async function submit(profile: Profile, ctx: Context, script: string): Promise<BatchReply> {
+  let delay = 0;
+  for (let attempt = 1; ; attempt++) {
+    const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
+    const reply = parseReply(result.stdout) as BatchReply | undefined;
+    if (!reply) throw explainSshFailure(result, profile.name);
+    if (reply.ok && reply.jobId) return reply;
+    // The scheduler did not answer whether our last job still lives: ask again shortly.
+    if (reply.error === 'scheduler-busy' && attempt < 5) {
+      delay = nextPollDelay(delay) * 4;
+      await new Promise((r) => setTimeout(r, delay));
+      continue;
+    }
+    const hints: Record<string, string> = {
+      'scheduler-not-found': `Run setup with the environment that provides the scheduler's commands on ${profile.host} (e.g. --env module:slurm), or check --host is the login node.`,
+      'submit-failed': `Check the job settings (--partition --time --account --mem --cpus --gpus --qos --directive): jupyter-ssh-setup setup --name ${profile.name} ...`,
+      'scheduler-busy': `The scheduler on ${profile.host} is busy; try again in a minute.`,
+    };
+    throw new RuntimeFailure(`submitting the ${label(profile)} job for ${profile.name} failed: ${reply.message ?? reply.error ?? 'unknown error'}`, hints[reply.error ?? ''] ?? `Run jupyter-ssh-setup doctor ${profile.name}.`);
+  }
+}
+
+/** A job that ended before Jupyter answered: say how, with the end of its log. */
+function jobEnded(profile: Profile, reply: BatchReply): RuntimeFailure {
+  const state = reply.state ?? 'ENDED';
+  const exit = reply.exitCode && reply.exitCode !== '0' && reply.exitCode !== '0:0' ? `, exit code ${reply.exitCode}` : '';
+  const log = (reply.log ?? '').trimEnd();
+  const tail = log
+    ? `\n  last lines of ~/${jobLogRelative(profile)} on ${profile.host}:\n${log
+        .split('\n')
+        .map((l) => `    | ${l}`)
+        .join('\n')}`
+    : `\n  (the job left no log at ~/${jobLogRelative(profile)} on ${profile.host})`;
+  const error = new RuntimeFailure(
+    `${label(profile)} job ${reply.jobId} for ${profile.name} ended ${state}${exit}: ${explainFinalState(state)}${tail}`,
+    state === 'FAILED' ? `Check the environment settings (--env) and run jupyter-ssh-setup doctor ${profile.name}; then start again.` : `Start it again with: jupyter-ssh-setup start ${profile.name}`,
+  );
+  (error as { jobEnded?: boolean }).jobEnded = true;
+  return error;
+}
+
+/**
+ * Ctrl+C while the job waits or starts: with --yes cancel it; otherwise ask
+ * (the Prompter seam, or a prompt on the terminal); with nobody to ask,
+ * cancel and say so. Either way the user is told what became of the job.
+ */
+async function onInterrupt(profile: Profile, paths: Paths, ctx: Context, progress: Progress, jobId: string, state: string, options: BatchStartOptions): Promise<never> {
+  progress.done();
+  const sched = label(profile);
+  const what = `${sched} job ${jobId} (${state.toLowerCase()})`;
+  let cancel = true;
+  if (options.yes) {
+    ctx.stderr.write(`Interrupted: cancelling ${what} (--yes).\n`);
+  } else {
+    const question = { message: `Interrupted. Cancel ${what}? (No keeps it queued)`, default: true };
+    try {
+      if (ctx.prompter) cancel = await ctx.prompter.confirm(question);
+      else if (ctx.stdin.isTTY) cancel = await (await (await import('../io/prompts.js')).createPrompter(ctx)).confirm(question);
+      else ctx.stderr.write(`Interrupted, and there is no terminal to ask on: cancelling ${what}.\n`);
+    } catch {
+      // Ctrl+C again at the question: the user wants out; do not leave the job behind.
+      cancel = true;
+    }
+  }
+  if (!cancel) {
+    ctx.stderr.write(`${sched} job ${jobId} stays in the queue: jupyter-ssh-setup start ${profile.name} picks it up again, jupyter-ssh-setup stop ${profile.name} cancels it.\n`);
+    throw new CancelledError(`stopped waiting; ${sched} job ${jobId} is still queued`);
+  }
+  const result = await ssh(buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
+  const reply = parseReply(result.stdout) as BatchReply | undefined;
+  await ssh(buildControlArgs(profile.name, 'exit'), ctx);
+  await clearForwardState(paths, profile.name);
+  if (!reply?.ok) {
+    throw new RuntimeFailure(
+      `cancelling ${sched} job ${jobId} failed: ${reply?.message ?? (result.stderr.trim().split('\n').at(-1) || 'no answer')}`,
+      `Cancel it on ${profile.host} with ${profile.launcher === 'slurm' ? 'scancel' : 'qdel'} ${jobId}, or run jupyter-ssh-setup stop ${profile.name}.`,
+    );
+  }
+  throw new CancelledError(`cancelled ${sched} job ${jobId}`);
+}
+
+/** SIGINT during the wait, as a flag and an interruptible sleep. */
+function watchInterrupt(): { readonly fired: boolean; sleep(ms: number): Promise<void>; dispose(): void } {
+  let fired = false;
+  let wake: (() => void) | undefined;
+  const onSigint = () => {
+    fired = true;
+    wake?.();
+  };
+  process.on('SIGINT', onSigint);
+  return {
+    get fired() {
+      return fired;
+    },
+    sleep(ms: number) {
+      if (fired || ms <= 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      });
+    },
+    dispose() {
+      process.off('SIGINT', onSigint);
+    },
+  };
+}
+
+/** `status` of a batch profile: the job's state, node, times, and the URL when the tunnel is open. */
+export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
+  const forward = await readForwardState(paths, profile.name);
+  const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
+  const result = await ssh(buildRemoteActionArgs(profile.name, 'status', false), ctx, { timeoutMs: 30_000 });
+  const reply = parseReply(result.stdout) as BatchReply | undefined;
+  const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
+  const tunnelUp = forward !== undefined && master.exitCode === 0 && (await isLocalPortOpen(forward.localPort));
+  const tunnel = tunnelUp ? 'open' : forward ? 'gone' : 'none';
+  if (!reply?.ok) {
+    const why = reply?.message ?? result.stderr.trim().split('\n').at(-1) ?? 'ssh failed';
+    return { ...base, where: profile.host, state: 'unreachable', tunnel, error: why };
+  }
+  const job = reply.jobId
+    ? {
+        id: reply.jobId,
+        scheduler: profile.launcher as Scheduler,
+        state: reply.state ?? 'UNKNOWN',
+        reason: reply.reason || null,
+        startTime: reply.startTime || null,
+        node: reply.host || null,
+        elapsed: reply.elapsed || null,
+        timeLeft: reply.timeLeft || null,
+        timeLimit: reply.timeLimit || null,
+        exitCode: reply.exitCode ?? null,
+        detail: describeJob(reply),
+      }
+    : undefined;
+  const running = reply.running === true && Boolean(reply.token);
+  let state: StatusRow['state'];
+  if (!job) state = 'stopped';
+  else if (reply.transient && !running) state = 'unknown';
+  else if (running) state = 'running';
+  else if (!reply.final) state = reply.state === 'RUNNING' ? 'starting' : 'pending';
+  else state = reply.state === 'CANCELLED' || reply.state === 'COMPLETED' ? 'stopped' : 'failed';
+  return {
+    ...base,
+    where: running || reply.host ? `${reply.host} (via ${profile.host})` : profile.host,
+    state,
+    tunnel,
+    localPort: tunnelUp ? forward!.localPort : null,
+    remotePort: running ? (reply.port ?? null) : null,
+    pid: running ? (reply.pid ?? null) : null,
+    url: running && tunnelUp ? `http://127.0.0.1:${forward!.localPort}${urlPath(profile)}?token=${reply.token}` : null,
+    ...(job ? { job } : {}),
+  };
+}

@@ -1,0 +1,225 @@
+import type { Profile, SchedulerSettings } from './profile.js';
+import { renderTemplate } from './render.js';
+import { containerData } from './plan.js';
+import { buildRemoteCommand } from './remote.js';
+import { sharedConnectionOptions } from './ssh-args.js';
+
+/**
+ * The batch launchers (SLURM, PBS): the job script's directives and the data
+ * of the two templates, from the profile. Pure.
+ *
+ * Directive values come from validated profile fields (each a word of a safe
+ * alphabet) or from --directive lines (free text without newlines). They go
+ * after `#SBATCH ` / `#PBS ` on a comment line, which the shell never reads:
+ * the scheduler parses them, so they are written as given, not shell-quoted.
+ */
+export type Scheduler = 'slurm' | 'pbs';
+
+/** The job name in the queue: from the alias, recognisable in squeue/qstat. */
+export function jobName(profile: Pick<Profile, 'name'>): string {
+  return `jupyter-${profile.name}`;
+}
+
+/** The job's log, relative to $HOME (where the launch script submits from). */
+export function jobLogRelative(profile: Pick<Profile, 'name'>): string {
+  return `.jupyter-ssh-setup/${profile.name}/job.log`;
+}
+
+/** A --directive line without a leading "#SBATCH"/"#PBS" the user may have typed. */
+function rawDirective(line: string, prefix: '#SBATCH' | '#PBS'): string {
+  const trimmed = line.trim();
+  return trimmed.toUpperCase().startsWith(prefix) ? trimmed.slice(prefix.length).trim() : trimmed;
+}
+
+/** The `#SBATCH` options, in order, without the prefix. */
+export function sbatchDirectives(profile: Pick<Profile, 'name' | 'scheduler'>): string[] {
+  const s = profile.scheduler;
+  const lines = [`--job-name=${jobName(profile)}`, `--output=${jobLogRelative(profile)}`, '--nodes=1', '--ntasks=1'];
+  if (s.partition) lines.push(`--partition=${s.partition}`);
+  if (s.time) lines.push(`--time=${s.time}`);
+  if (s.account) lines.push(`--account=${s.account}`);
+  if (s.qos) lines.push(`--qos=${s.qos}`);
+  if (s.mem) lines.push(`--mem=${s.mem}`);
+  if (s.cpus) lines.push(`--cpus-per-task=${s.cpus}`);
+  if (s.gpus) lines.push(gpuDirective(s.gpus));
+  for (const d of s.directives) lines.push(rawDirective(d, '#SBATCH'));
+  return lines;
+}
+
+/** "gpu:a100:2" is a --gres request; "2" or "a100:2" a --gpus one. */
+export function gpuDirective(gpus: string): string {
+  return /^gpu(:|$)/.test(gpus) ? `--gres=${gpus}` : `--gpus=${gpus}`;
+}
+
+/**
+ * The `#PBS` options. Resources in the Torque form (`-l nodes=1:ppn=N`),
+ * which Torque and Slurm's qsub wrapper read; PBS Pro sites give their
+ * `-l select=...` line with --directive, which then replaces nodes= and mem=.
+ */
+export function pbsDirectives(profile: Pick<Profile, 'name' | 'scheduler'>): string[] {
+  const s = profile.scheduler;
+  const lines = [`-N ${jobName(profile)}`, `-o ${jobLogRelative(profile)}`, '-j oe'];
+  if (s.partition) lines.push(`-q ${s.partition}`);
+  if (s.account) lines.push(`-A ${s.account}`);
+  if (s.time) lines.push(`-l walltime=${pbsWalltime(s.time)}`);
+  // PBS Pro refuses nodes= next to a select= chunk: a --directive with select says it all.
+  const select = s.directives.some((d) => /\bselect=/.test(d));
+  if (!select) {
+    const nodes = ['nodes=1', `ppn=${s.cpus ?? 1}`];
+    if (s.gpus) nodes.push(`gpus=${gpuCount(s.gpus)}`);
+    lines.push(`-l ${nodes.join(':')}`);
+    if (s.mem) lines.push(`-l mem=${pbsMemory(s.mem)}`);
+  }
+  if (s.qos) lines.push(`-l qos=${s.qos}`);
+  for (const d of s.directives) lines.push(rawDirective(d, '#PBS'));
+  return lines;
+}
+
+function gpuCount(gpus: string): string {
+  return gpus.split(':').at(-1)!;
+}
+
+/**
+ * A SLURM time limit ("90", "2:00:00", "1-12", "1-00:00:00") as PBS walltime
+ * HH:MM:SS. In SLURM a bare number is minutes; in PBS it would be seconds.
+ */
+export function pbsWalltime(time: string): string {
+  const [daysPart, rest] = time.includes('-') ? time.split('-', 2) : [undefined, time];
+  const days = daysPart === undefined ? 0 : Number(daysPart);
+  const parts = (rest ?? '').split(':').filter((p) => p !== '').map(Number);
+  let h = 0;
+  let m = 0;
+  let sec = 0;
+  if (daysPart === undefined) {
+    // minutes | minutes:seconds | hours:minutes:seconds
+    if (parts.length === 1) m = parts[0]!;
+    else if (parts.length === 2) [m, sec] = parts as [number, number];
+    else [h, m, sec] = parts as [number, number, number];
+  } else {
+    // days-hours | days-hours:minutes | days-hours:minutes:seconds
+    [h = 0, m = 0, sec = 0] = parts;
+  }
+  const total = ((days * 24 + h) * 60 + m) * 60 + sec;
+  const hh = Math.floor(total / 3600);
+  const mm = Math.floor((total % 3600) / 60);
+  const ss = total % 60;
+  return `${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')}`;
+}
+
+/** "16G" / "4000M" / "512MB" (SLURM, default MB) as PBS "16gb" / "4000mb". */
+export function pbsMemory(mem: string): string {
+  const m = /^([0-9]+)([KMGT]?)B?$/i.exec(mem);
+  if (!m) return mem;
+  const unit = (m[2] || 'M').toLowerCase();
+  return `${m[1]}${unit}b`;
+}
+
+const LABEL: Record<Scheduler, string> = { slurm: 'SLURM', pbs: 'PBS' };
+
+export function schedulerLabel(scheduler: Scheduler): string {
+  return LABEL[scheduler];
+}
+
+/** The data of templates/batch-job.sh.ejs. */
+export function jobScriptData(profile: Profile & { launcher: Scheduler }) {
+  const slurm = profile.launcher === 'slurm';
+  return {
+    name: profile.name,
+    app: profile.app,
+    port: profile.remotePort,
+    notebookDir: profile.notebookDir ?? '',
+    env: profile.env,
+    container: containerData(profile),
+    waitSeconds: 300,
+    prefix: slurm ? '#SBATCH' : '#PBS',
+    directives: slurm ? sbatchDirectives(profile) : pbsDirectives(profile),
+    schedulerLabel: schedulerLabel(profile.launcher),
+    submitCommand: slurm ? 'sbatch --parsable job.sh' : `qsub -N ${jobName(profile)} -o ${jobLogRelative(profile)} -j oe -W umask=077 job.sh`,
+  };
+}
+
+/** The job script that is submitted (also embedded in the launch script). */
+export function renderJobScript(profile: Profile): string {
+  return renderTemplate('batch-job.sh.ejs', jobScriptData(asBatch(profile)), 'sh');
+}
+
+/** The remote launch script of a batch profile: start|stop|status|check. */
+export function renderBatchLaunchScript(profile: Profile): string {
+  const p = asBatch(profile);
+  const slurm = p.launcher === 'slurm';
+  return renderTemplate(
+    'launch-batch.sh.ejs',
+    {
+      name: p.name,
+      scheduler: p.launcher,
+      schedulerLabel: schedulerLabel(p.launcher),
+      jobName: jobName(p),
+      logRel: jobLogRelative(p),
+      submitName: slurm ? 'sbatch' : 'qsub',
+      cancelName: slurm ? 'scancel' : 'qdel',
+      job: jobScriptData(p),
+    },
+    'sh',
+  );
+}
+
+function asBatch(profile: Profile): Profile & { launcher: Scheduler } {
+  if (profile.launcher === 'plain') throw new Error(`profile ${profile.name} is not a batch profile`);
+  return profile as Profile & { launcher: Scheduler };
+}
+
+/** Job states that will not change any more (SLURM names; PBS ones are mapped to them remotely). */
+export const FINAL_STATES = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'VANISHED', 'ENDED'] as const;
+
+/** Why each final state happened, in a few words for the user. */
+export function explainFinalState(state: string): string {
+  switch (state) {
+    case 'FAILED':
+      return 'the job script exited with an error';
+    case 'CANCELLED':
+      return 'the job was cancelled (scancel/qdel, or by an administrator)';
+    case 'TIMEOUT':
+      return 'the job reached its time limit (--time)';
+    case 'NODE_FAIL':
+      return 'the compute node failed';
+    case 'OUT_OF_MEMORY':
+      return 'the job ran out of memory (raise --mem)';
+    case 'PREEMPTED':
+      return 'a higher-priority job preempted it';
+    case 'BOOT_FAIL':
+      return 'the node failed to boot';
+    case 'DEADLINE':
+      return 'the job missed its deadline';
+    case 'COMPLETED':
+      return 'Jupyter exited';
+    case 'VANISHED':
+      return 'the scheduler no longer knows the job and it left no exit code';
+    case 'ENDED':
+      return 'the job ended, and the scheduler keeps no exit code';
+    default:
+      return `the job ended (${state})`;
+  }
+}
+
+/**
+ * The wait between two status polls while a job is pending: fast at first
+ * (a job often starts within a second), then backing off to every few
+ * seconds so a long queue wait does not load the scheduler.
+ */
+export function nextPollDelay(previousMs: number): number {
+  return previousMs <= 0 ? 100 : Math.min(previousMs * 2, 3200);
+}
+
+/**
+ * ssh NAME <launch script status>, over the shared connection, allowed to wait
+ * up to `waitMs` for the job to start or Jupyter to answer: the status command
+ * run under `env JSS_WAIT_MS=N` (env, not an assignment, so that any login
+ * shell runs it, csh and fish too).
+ */
+export function buildBatchStatusArgs(name: string, waitMs: number): string[] {
+  const command = buildRemoteCommand(name, 'status');
+  if (!command.startsWith('exec ')) throw new Error('the remote status command no longer starts with exec');
+  return [...sharedConnectionOptions(name, true), '--', name, `exec env JSS_WAIT_MS=${Math.max(0, Math.round(waitMs))} ${command.slice('exec '.length)}`];
+}
+
+export type { SchedulerSettings };
