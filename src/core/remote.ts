@@ -22,7 +22,7 @@ export function buildRemoteCommand(name: string, action: RemoteAction): string {
   const dir = remoteStateDir(name);
   const inner =
     action === 'start' || action === 'check'
-      ? `umask 077; d=${dir}; mkdir -p "$d" && chmod 700 "$d" && cat >"$d/launch.sh.new" && mv -f "$d/launch.sh.new" "$d/launch.sh" && exec /bin/sh "$d/launch.sh" ${action}`
+      ? `umask 077; d=${dir}; mkdir -p "$d" && chmod 700 "$d" && cat >"$d/launch.sh.new.$$" && mv -f "$d/launch.sh.new.$$" "$d/launch.sh" && exec /bin/sh "$d/launch.sh" ${action}`
       : `f=${dir}/launch.sh; if [ -r "$f" ]; then exec /bin/sh "$f" ${action}; else echo "{\\"ok\\":true,\\"name\\":\\"${name}\\",\\"running\\":false}"; fi`;
   return `exec /bin/sh -c '${inner}'`;
 }

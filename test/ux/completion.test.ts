@@ -47,7 +47,7 @@ test('TAB completes a target name in a real bash on a pseudo-terminal', async ()
   const sock = `jss-comp-${process.pid}`;
   const tmux = (...args: string[]) => spawnSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
   try {
-    tmux('new-session', '-d', '-x', '120', '-y', '20', 'env', '-i', `HOME=${dir}`, `XDG_CONFIG_HOME=${join(dir, 'cfg')}`, 'PATH=/usr/bin:/bin', 'TERM=xterm', 'bash', '--norc', '--noprofile');
+    tmux('new-session', '-d', '-x', '120', '-y', '20', 'env', '-i', `HOME=${dir}`, `XDG_CONFIG_HOME=${join(dir, 'cfg')}`, 'PATH=/usr/bin:/bin', 'TERM=xterm', 'HISTFILE=/dev/null', 'bash', '--norc', '--noprofile');
     tmux('send-keys', `source ${join(dir, 'c.bash')}; PS1='$ '`, 'Enter');
     tmux('send-keys', 'jupyter-ssh-setup start gp', 'Tab');
     let screen = '';
