@@ -141,7 +141,7 @@ down() {
     userdel -r "$USER_NAME" 2>/dev/null || userdel -f -r "$USER_NAME" 2>/dev/null || true
   fi
   if getent group "$USER_NAME" >/dev/null; then groupdel "$USER_NAME" 2>/dev/null || true; fi
-  rm -rf "$USER_HOME" "/var/mail/$USER_NAME" "$STATE_DIR"
+  rm -rf "$USER_HOME" "/var/mail/$USER_NAME" "$STATE_DIR" /var/lib/jss-bed-app
   if has_remnants || { [ -n "$uid" ] && [ -n "$(user_pids "$uid")" ]; }; then
     echo "bed.sh down: something is left over" >&2
     return 1

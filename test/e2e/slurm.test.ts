@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { bedUp, isRoot, cli, userBash, asUser, resetUser, livePids, portIsFree, runInKernel, waitFor, root, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, userBash, asUser, resetUser, livePids, portIsFree, runInKernel, waitFor, root, appRoot, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('SLURM and PBS launchers on the test bed');
 // The bed's packages (test/bed/install.sh) include slurm-wlm, slurm-wlm-torque and munge.
@@ -60,7 +60,7 @@ async function setup(...args: string[]) {
 /** The CLI as the bed's user, in the background, so a test can watch its progress and signal it. */
 function spawnCli(args: string[]): { child: ResultPromise; stderr: () => string; exitedAt: () => number } {
   const env = ['HOME=' + bed.home, 'USER=' + bed.user, 'LOGNAME=' + bed.user, 'PATH=/usr/local/bin:/usr/bin:/bin', 'SHELL=/bin/bash', 'LANG=C.UTF-8'];
-  const child = execa('runuser', ['-u', bed.user, '--', 'env', '-i', ...env, process.execPath, join(root, 'dist/bin.js'), ...args], { reject: false, cwd: bed.home, timeout: 60_000 });
+  const child = execa('runuser', ['-u', bed.user, '--', 'env', '-i', ...env, process.execPath, join(appRoot, 'dist/bin.js'), ...args], { reject: false, cwd: bed.home, timeout: 60_000 });
   let err = '';
   let exitedAt = 0;
   child.stderr!.on('data', (d: Buffer) => (err += d));
@@ -267,7 +267,7 @@ function terminal(name: string, command: string) {
 (hasTmux ? it : e2e.skip)('Ctrl+C on a terminal while queued asks: "n" keeps the job (the next start picks it up), the functions\' "Y" cancels it', async () => {
   await execa('bash', [slurmSh, 'drain', 'jss test: ctrl-c on a terminal']);
   try {
-    const t = terminal('cli', `${process.execPath} ${join(root, 'dist/bin.js')} start hpc`);
+    const t = terminal('cli', `${process.execPath} ${join(appRoot, 'dist/bin.js')} start hpc`);
     await t.waitFor(/pending \(/);
     const id = readFileSync(join(stateDir('hpc'), 'job.id'), 'utf8').trim();
     await t.keys('C-c');

@@ -27,7 +27,30 @@ export async function bedUp(): Promise<BedState | undefined> {
   if (!isRoot) return undefined;
   if (!existsSync(join(root, 'dist/bin.js'))) throw new Error('dist/bin.js is missing: run npm run build (npm test does)');
   await execa('bash', [join(root, 'test/bed/bed.sh'), 'up'], { stdout: 'ignore' });
-  return JSON.parse(readFileSync(stateFile, 'utf8')) as BedState;
+  const bed = JSON.parse(readFileSync(stateFile, 'utf8')) as BedState;
+  await ensureAppReadable(bed);
+  return bed;
+}
+
+/**
+ * Where the bed's user runs the built CLI from: the checkout itself when that
+ * user can read it, else a copy (a CI clone may sit in a directory only root
+ * can enter).
+ */
+export let appRoot = root;
+const appCopy = '/var/lib/jss-bed-app';
+
+async function ensureAppReadable(bed: BedState): Promise<void> {
+  const readable = await execa('runuser', ['-u', bed.user, '--', 'test', '-r', join(root, 'dist/bin.js')], { reject: false });
+  if (readable.exitCode === 0) {
+    appRoot = root;
+    return;
+  }
+  await execa('rm', ['-rf', appCopy]);
+  await execa('mkdir', ['-p', appCopy]);
+  await execa('cp', ['-a', join(root, 'dist'), join(root, 'templates'), join(root, 'package.json'), join(root, 'node_modules'), appCopy]);
+  await execa('chmod', ['-R', 'a+rX', appCopy]);
+  appRoot = appCopy;
 }
 
 export async function bedCommand(...args: string[]): Promise<void> {
@@ -51,7 +74,7 @@ const userEnv = (bed: BedState) => ({
 
 /** Runs the built CLI as the bed's user. */
 export async function cli(bed: BedState, args: string[], timeoutMs = 60_000): Promise<Run> {
-  return asUser(bed, [process.execPath, join(root, 'dist/bin.js'), ...args], timeoutMs);
+  return asUser(bed, [process.execPath, join(appRoot, 'dist/bin.js'), ...args], timeoutMs);
 }
 
 /** Runs a command as the bed's user, with a clean environment. */
