@@ -56,6 +56,7 @@ const setupOptions: Options = {
   directive: { type: 'string', multiple: true },
   'ssh-config': { type: 'string' },
   rc: { type: 'string' },
+  reconnect: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   force: { type: 'boolean' },
@@ -93,6 +94,7 @@ export const commands: Command[] = [
                         batch job settings (slurm/pbs)
   --ssh-config FILE     SSH config to extend (default ~/.ssh/config)
   --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc)
+  --reconnect           keep the tunnel up through network drops (uses autossh)
   --dry-run             show the diff of every file, write nothing
   -y, --yes             take defaults for every question not given as a flag
   --force               allow a name that already exists in your SSH config
@@ -108,14 +110,15 @@ export const commands: Command[] = [
   {
     name: 'start',
     summary: 'start Jupyter on a target (or reuse it), open the tunnel, print the URL',
-    usage: 'jupyter-ssh-setup start [NAME] [--open] [--json] [--yes]',
-    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...json },
+    usage: 'jupyter-ssh-setup start [NAME] [--open] [--json] [--yes] [--reconnect]',
+    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, reconnect: { type: 'boolean' }, ...json },
     help: `Uses one shared SSH connection for every step, installs or updates the remote
 launch script, starts Jupyter (or reuses a running one), forwards a local port
 (the next free one when the configured one is taken) and checks that it answers.
 SLURM/PBS targets: submits the job (or reuses the queued/running one), shows its
 state while it waits, then forwards to Jupyter on the compute node via the login node.
   --open    open the URL in your browser
+  --reconnect  keep the tunnel up through network drops with autossh (also a setup flag)
   --json    print {url, token, localPort, remotePort, host, pid} (and jobId for batch jobs)
   -y, --yes on Ctrl+C while a batch job waits, cancel it without asking`,
     examples: ['jupyter-ssh-setup start gpu', 'jupyter-ssh-setup start gpu --open', 'jupyter-ssh-setup start --json | jq -r .url'],

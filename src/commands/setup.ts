@@ -43,6 +43,7 @@ export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
     gpus: s('gpus'),
     qos: s('qos'),
     directive: m('directive'),
+    reconnect: values.reconnect as boolean | undefined,
   };
 }
 

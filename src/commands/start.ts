@@ -9,8 +9,9 @@ import { formatHop } from '../core/profile.js';
 import { buildControlArgs, buildRemoteActionArgs, forwardSpec } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, explainSshFailure, isLocalPortFree, waitForJupyter, type RemoteReply } from '../io/remote.js';
-import { readForwardState, writeForwardState } from '../io/tunnel-state.js';
+import { ssh, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
+import { readForwardState, writeForwardState, type ForwardState } from '../io/tunnel-state.js';
+import { hasAutossh, startAutossh, stopAutossh, autosshPidPath } from '../io/autossh.js';
 import { createProgress } from '../io/progress.js';
 import { colors } from '../io/output.js';
 
@@ -34,7 +35,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const json = Boolean(args.values.json);
   const paths = resolvePaths(ctx);
   const profile = await pickProfile(paths, args.positionals[0]);
-  const result = await startNotebook(profile, paths, ctx, json, { yes: Boolean(args.values.yes) });
+  const chosen = args.values.reconnect ? { ...profile, reconnect: true } : profile;
+  const result = await startNotebook(chosen, paths, ctx, json, { yes: Boolean(args.values.yes) });
   if (json) {
     ctx.stdout.write(JSON.stringify(result) + '\n');
   } else {
@@ -134,6 +136,11 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
  */
 export async function openForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number): Promise<number> {
   const previous = await readForwardState(paths, profile.name);
+  if (profile.reconnect) {
+    if (await hasAutossh()) return openSupervisedForward(profile, paths, ctx, host, remotePort, previous);
+    ctx.stderr.write('--reconnect needs autossh, which is not installed here (apt install autossh / brew install autossh); using the shared connection: run start again to heal a lost tunnel.\n');
+  }
+  await stopAutossh(paths, profile.name);
   if (previous) {
     if (previous.host === host && previous.remotePort === remotePort) {
       const again = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(previous.localPort, host, remotePort)), ctx);
@@ -149,6 +156,28 @@ export async function openForward(profile: Profile, paths: Paths, ctx: Context, 
     if (result.exitCode !== 0) {
       if (/forwarding request failed|Port forwarding failed/.test(result.stderr)) continue;
       throw explainSshFailure(result, profile.name);
+    }
+    if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
+    await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });
+    return port;
+  }
+  throw new RuntimeFailure(`no free local port from ${wanted} to ${wanted + 49}`, 'Free one, or choose another with setup --local-port N.');
+}
+
+/**
+ * --reconnect: the forward is an autossh-supervised ssh of its own, which
+ * survives the shared connection and comes back after the network does.
+ */
+async function openSupervisedForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number, previous: ForwardState | undefined): Promise<number> {
+  if (previous && previous.host === host && previous.remotePort === remotePort && (await isLocalPortOpen(previous.localPort)) && (await readFile(autosshPidPath(paths, profile.name), 'utf8').then(() => true, () => false))) {
+    return previous.localPort;
+  }
+  if (previous) await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(previous.localPort, previous.host, previous.remotePort)), ctx);
+  const wanted = profile.localPort;
+  for (let port = wanted; port < wanted + 50 && port <= 65535; port++) {
+    if (!(await isLocalPortFree(port))) continue;
+    if (!(await startAutossh(paths, profile.name, forwardSpec(port, host, remotePort), port, ctx))) {
+      throw new RuntimeFailure(`autossh could not open the tunnel to ${profile.name}`, `Run jupyter-ssh-setup doctor ${profile.name}; --reconnect needs key authentication without prompts.`);
     }
     if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
     await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });

@@ -61,6 +61,8 @@ export interface Profile {
   notebookDir?: string;
   shell: Shell;
   scheduler: SchedulerSettings;
+  /** Keep the tunnel up through drops (autossh). */
+  reconnect?: boolean;
   /** The files setup wrote for this profile, so remove finds them again. */
   files?: { sshConfig: string; rc: string };
 }
@@ -92,6 +94,7 @@ export interface ProfileInput {
   gpus?: string;
   qos?: string;
   directive?: string | string[];
+  reconnect?: boolean;
 }
 
 export const DEFAULT_PORT = 8888;
@@ -325,6 +328,7 @@ export function validateProfile(input: ProfileInput): Profile {
     ...(notebookDir ? { notebookDir } : {}),
     shell,
     scheduler,
+    ...(input.reconnect ? { reconnect: true } : {}),
   };
   return profile;
 }
@@ -358,5 +362,6 @@ export function profileToInput(profile: Profile): ProfileInput {
     gpus: s.gpus,
     qos: s.qos,
     directive: s.directives,
+    reconnect: profile.reconnect,
   };
 }

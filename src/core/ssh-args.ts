@@ -51,6 +51,24 @@ export function buildProbeArgs(target: string, before: Hop[], timeoutSeconds: nu
   ];
 }
 
+/**
+ * --reconnect: autossh supervises an ssh of its own that only forwards. Its
+ * keepalives notice a dead link within about 10 s and autossh starts it again.
+ */
+export function buildAutosshArgs(name: string, forward: string): string[] {
+  return [
+    '-M', '0', '-f', '-N',
+    '-o', 'ServerAliveInterval=5',
+    '-o', 'ServerAliveCountMax=2',
+    '-o', 'ExitOnForwardFailure=yes',
+    '-o', 'ControlMaster=no',
+    '-o', 'ControlPath=none',
+    '-o', 'BatchMode=yes',
+    '-L', forward,
+    '--', name,
+  ];
+}
+
 /** Hides tokens in a command line shown to the user. */
 export function maskSecrets(text: string): string {
   return text.replace(/(token[=: "]+)[0-9a-f]{16,}/gi, '$1****');

@@ -172,6 +172,39 @@ it('a read-only or full ~/.ssh: a clear error and the files intact', async () =>
   }
 });
 
+it('--reconnect: autossh brings the tunnel back after its ssh dies and after the link drops', async () => {
+  await cli(bed, ['stop', 'gpu']);
+  const r = await cli(bed, ['start', 'gpu', '--reconnect', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const { localPort, token } = JSON.parse(r.stdout);
+  const answers = async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${localPort}/api/status?token=${token}`, { signal: AbortSignal.timeout(1000) })).status === 200;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(await answers());
+  const st = JSON.parse((await cli(bed, ['status', 'gpu', '--json'])).stdout);
+  assert.is(st.tunnel, 'open');
+  // The shared connection may go: the tunnel is autossh's own.
+  await asUser(bed, ['ssh', '-o', 'ControlPath=~/.ssh/jss-gpu.ctl', '-O', 'exit', 'gpu']);
+  assert.ok(await answers(), 'independent of the shared connection');
+  // Kill the ssh that autossh supervises: it is started again at once.
+  const child = (await livePids(bed.user)).find((p) => /^\/usr\/bin\/ssh .*-L 127\.0\.0\.1:/.test(p.args) && !p.args.includes('autossh'));
+  assert.ok(child, 'autossh runs an ssh');
+  await execa('kill', ['-KILL', String(child!.pid)]);
+  assert.ok(await waitFor(answers, 10_000, 100), 'back after its ssh was killed');
+  // Drop the client's link to login for 12 s: keepalives notice, autossh reconnects when it is back.
+  await execa('ip', ['link', 'set', 'jss-r-login', 'down']);
+  await new Promise((res) => setTimeout(res, 12_000));
+  await execa('ip', ['link', 'set', 'jss-r-login', 'up']);
+  assert.ok(await waitFor(answers, 30_000, 250), 'back after the link came back');
+  const stop = await cli(bed, ['stop', 'gpu']);
+  assert.is(stop.code, 0, stop.stderr);
+  assert.ok(await waitFor(async () => !(await livePids(bed.user)).some((p) => p.args.includes('autossh')), 5000), 'no autossh left');
+});
+
 it('stop leaves the local ports free', async () => {
   for (const name of ['gpu', 'odd']) await cli(bed, ['stop', name]);
   assert.ok(await waitFor(() => portIsFree(8888), 3000));
