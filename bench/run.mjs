@@ -98,7 +98,8 @@ if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
   // The best hand-written sequence: start detached in one ssh, forward in another, poll every 50 ms.
   const handWritten = async (warmMaster) => {
     const token = 'b'.repeat(48);
-    const ctl = warmMaster ? ['-o', 'ControlPath=~/.ssh/jss-bench.ctl'] : [];
+    // Cold: plain ssh as a blog post would run it, no multiplexing; warm: through a master started beforehand.
+    const ctl = warmMaster ? ['-o', 'ControlPath=~/.ssh/jss-bench.ctl'] : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none'];
     const t0 = now();
     as(['ssh', ...ctl, 'gpu', `JUPYTER_TOKEN=${token} setsid nohup jupyter server --no-browser --ip=127.0.0.1 --port=18888 --port-retries=0 </dev/null >/dev/null 2>&1 &`]);
     as(['ssh', ...ctl, '-N', '-f', '-o', 'ExitOnForwardFailure=yes', '-L', '127.0.0.1:18888:127.0.0.1:18888', 'gpu']);
@@ -145,8 +146,8 @@ if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
     await quiet();
     await handWritten(false);
     t0 = now();
-    as(['ssh', 'gpu', 'pkill -u jssbed -f jupyter-server']);
-    spawnSync('pkill', ['-u', user, '-f', 'ssh -N -f']);
+    as(['ssh', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', 'gpu', 'pkill -u jssbed -f jupyter-server']);
+    spawnSync('pkill', ['-u', user, '-f', 'ssh -o ControlMaster=no -o ControlPath=none -N']);
     while ((await portOpen(18888)) || jupyterLeft()) await sleep(5);
     killTimes.push(now() - t0);
   }
