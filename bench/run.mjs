@@ -102,7 +102,8 @@ if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
     const ctl = warmMaster ? ['-o', 'ControlPath=~/.ssh/jss-bench.ctl'] : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none'];
     const t0 = now();
     as(['ssh', ...ctl, 'gpu', `JUPYTER_TOKEN=${token} setsid nohup jupyter server --no-browser --ip=127.0.0.1 --port=18888 --port-retries=0 </dev/null >/dev/null 2>&1 &`]);
-    as(['ssh', ...ctl, '-N', '-f', '-o', 'ExitOnForwardFailure=yes', '-L', '127.0.0.1:18888:127.0.0.1:18888', 'gpu']);
+    // ssh -f keeps its stderr open in the background: do not wait on its pipes.
+    as(['ssh', ...ctl, '-N', '-f', '-o', 'ExitOnForwardFailure=yes', '-L', '127.0.0.1:18888:127.0.0.1:18888', 'gpu'], { stdio: 'ignore' });
     while (!(await ok(18888, token))) await sleep(50);
     return now() - t0;
   };
