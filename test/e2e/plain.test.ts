@@ -222,6 +222,22 @@ it('doctor names the jump host when its sshd is down', async () => {
   }
 });
 
+it('the remote login shell may be zsh or sh: start and stop work the same', async () => {
+  for (const shell of ['/usr/bin/zsh', '/bin/sh']) {
+    await execa('usermod', ['-s', shell, bed.user]);
+    try {
+      const r = await cli(bed, ['start', 'gpu', '--json']);
+      assert.is(r.code, 0, `${shell}: ${r.stderr}`);
+      const { localPort, token } = JSON.parse(r.stdout);
+      assert.is((await fetch(`http://127.0.0.1:${localPort}/api/status?token=${token}`)).status, 200, shell);
+      const s = await cli(bed, ['stop', 'gpu']);
+      assert.is(s.code, 0, `${shell}: ${s.stderr}`);
+    } finally {
+      await execa('usermod', ['-s', '/bin/bash', bed.user]);
+    }
+  }
+});
+
 it('remove --all gives the user back their files', async () => {
   const r = await cli(bed, ['remove', '--all']);
   assert.is(r.code, 0, r.stderr);

@@ -106,4 +106,18 @@ test('a host or hop can never become an ssh option: the destination follows --',
   }
 });
 
+test('an SSH config other users can write is refused, as OpenSSH would, and nothing is written', async () => {
+  await withTempHome(async (home) => {
+    const { mkdirSync, writeFileSync, chmodSync } = await import('node:fs');
+    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+    writeFileSync(join(home, '.ssh', 'config'), 'Host x\n  HostName y\n');
+    chmodSync(join(home, '.ssh', 'config'), 0o666);
+    const r = await runCli(['setup', '--yes', '--name', 'gpu', '--host', 'h', '--user', 'u'], { home });
+    assert.is(r.code, 2);
+    assert.match(r.stderr, 'writable by other users');
+    assert.equal(readdirSync(join(home, '.ssh')), ['config']);
+    assert.is(readFileSync(join(home, '.ssh', 'config'), 'utf8'), 'Host x\n  HostName y\n');
+  });
+});
+
 test.run();
