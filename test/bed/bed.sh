@@ -6,6 +6,8 @@
 # login does not forward, so gpu is reachable only through login (ssh -J).
 # Usage: bed.sh up|down|status
 set -Eeuo pipefail
+# shellcheck source=test/bed/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 USER_NAME=jssbed
 USER_HOME=/home/jssbed
@@ -57,18 +59,6 @@ has_remnants() {
     id -u "$USER_NAME" >/dev/null 2>&1 || getent group "$USER_NAME" >/dev/null
 }
 
-# True if PID $1 runs (a zombie does not: PID 1 here may reap them late).
-alive() {
-  local line
-  [ -r "/proc/$1/status" ] || return 1
-  while read -r line; do
-    case "$line" in
-      State:*[ZX]*) return 1 ;;
-      State:*) return 0 ;;
-    esac
-  done <"/proc/$1/status" 2>/dev/null
-  return 1
-}
 
 # Prints the running PIDs owned by uid $1.
 user_pids() {
@@ -78,23 +68,6 @@ user_pids() {
   done
 }
 
-# Sends TERM to the given PIDs, KILLs what is left after 0.5 s, waits up to 2.5 s.
-stop_pids() {
-  local pid left n=0
-  [ "$#" -gt 0 ] || return 0
-  kill "$@" 2>/dev/null || true
-  while :; do
-    left=0
-    for pid in "$@"; do
-      if alive "$pid"; then left=1; fi
-    done
-    [ "$left" = 1 ] || return 0
-    n=$((n + 1))
-    if [ "$n" = 10 ]; then kill -KILL "$@" 2>/dev/null || true; fi
-    if [ "$n" = 50 ]; then return 0; fi
-    sleep 0.05
-  done
-}
 
 down() {
   local pids=() pid host ns uid=""

@@ -12,6 +12,8 @@
 # qsub/qstat/qdel (slurm-wlm-torque) talk to the same cluster.
 # Usage: slurm.sh up|down|status|drain [REASON]|resume   (JSS_SLURM_KEEP=1: a failed up is left for inspection)
 set -Eeuo pipefail
+# shellcheck source=test/bed/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DIR=/run/jss-slurm
 CONF=/etc/slurm/slurm.conf
@@ -37,30 +39,6 @@ daemon_pid() {
   echo "$pid"
 }
 
-alive() {
-  local state
-  state="$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null || true)"
-  case "$state" in Z | X | "") return 1 ;; esac
-  return 0
-}
-
-# TERM, then KILL after 1 s; returns once all are gone (at most ~3 s).
-stop_pids() {
-  local pid left n=0
-  [ "$#" -gt 0 ] || return 0
-  kill "$@" 2>/dev/null || true
-  while :; do
-    left=0
-    for pid in "$@"; do
-      if alive "$pid"; then left=1; fi
-    done
-    [ "$left" = 1 ] || return 0
-    n=$((n + 1))
-    if [ "$n" = 20 ]; then kill -KILL "$@" 2>/dev/null || true; fi
-    if [ "$n" = 60 ]; then return 0; fi
-    sleep 0.05
-  done
-}
 
 # Slurm's client commands, as root, from the login node (the root namespace cannot reach 10.200.2.1).
 ctl() {
