@@ -168,6 +168,33 @@ it('jptt REMOTE LOCAL forwards as seed 001 describes', async () => {
   await asUser(bed, ['ssh', 'gpu', 'pkill -u jssbed -f "http.server 8889"']);
 });
 
+it('the remote jpt PORT (seed 001) runs Jupyter in the foreground there, and jptt reaches it', async () => {
+  // start installs ~/.jupyter-ssh-setup/bin/jpt on the remote.
+  assert.is((await cli(bed, ['start', 'gpu'])).code, 0);
+  assert.is((await cli(bed, ['stop', 'gpu'])).code, 0);
+  const remote = execa('runuser', ['-u', bed.user, '--', 'env', '-i', `HOME=${bed.home}`, 'PATH=/usr/bin:/bin', 'ssh', 'gpu', '~/.jupyter-ssh-setup/bin/jpt 18999 gpu'], { reject: false, cwd: bed.home });
+  let out = '';
+  remote.stdout!.on('data', (d) => (out += d));
+  try {
+    assert.ok(await waitFor(async () => /token=([0-9a-f]{48})/.test(out), 15_000), out);
+    assert.match(out, 'jptt 18999 18999 gpu');
+    const token = /token=([0-9a-f]{48})/.exec(out)![1]!;
+    let status = 0;
+    await waitFor(async () => {
+      await userBash(bed, 'jptt 18999 18999 gpu');
+      status = await fetch(`http://127.0.0.1:18999/api/status?token=${token}`).then((r) => r.status, () => 0);
+      return status === 200;
+    }, 15_000, 200);
+    assert.is(status, 200);
+    const ps = await execa('ps', ['-eo', 'args']);
+    assert.not.ok(String(ps.stdout).includes(token), 'the token is not in argv');
+  } finally {
+    await asUser(bed, ['ssh', 'gpu', 'pkill -u jssbed -f "port=18999"']);
+    remote.kill();
+    await userBash(bed, 'remote_notebook_stop gpu');
+  }
+});
+
 it('local port taken: start picks the next one and says so', async () => {
   const blocker: Server = createServer();
   await new Promise<void>((r) => blocker.listen(8888, '127.0.0.1', () => r()));
