@@ -12,6 +12,7 @@ import { readKnownAliases } from '../io/read-ssh-config.js';
 import { readSshVersion } from '../io/ssh.js';
 import { checkSshPlan } from '../io/validate-ssh.js';
 import { printPlan, tildify } from '../io/output.js';
+import { findEarlyReturn } from '../core/rc-check.js';
 
 /** Maps the parsed flags to raw profile answers. */
 export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
@@ -176,6 +177,7 @@ export async function applySetup(profile: Profile, options: SetupOptions, ctx: C
     const changes = planSetup(stored, paths, current, render);
     await checkSshPlan(changes, paths, stored, ctx);
     printPlan(changes, paths, ctx, { full: options.dryRun, json: options.json });
+    if (paths.shell !== 'fish' && current.rc !== null && !options.json) warnEarlyReturn(current.rc, paths, ctx);
     if (changes.length === 0) {
       if (!options.json) ctx.stdout.write(`Nothing to change: ${profile.name} is already set up like this.\n`);
       else ctx.stdout.write(JSON.stringify({ name: profile.name, changed: [], dryRun: options.dryRun }) + '\n');
@@ -217,6 +219,15 @@ export async function applySetup(profile: Profile, options: SetupOptions, ctx: C
       throw error;
     }
   }
+}
+
+function warnEarlyReturn(rc: string, paths: Paths, ctx: Context): void {
+  const early = findEarlyReturn(rc);
+  if (!early) return;
+  ctx.stderr.write(
+    `note: ${tildify(paths.rc, paths.home)} line ${early.line} returns early (${early.text}); shells that stop there skip the functions we add at the end.\n` +
+      `  Interactive terminals are fine when it is the usual non-interactive guard; otherwise move our block above that line.\n`,
+  );
 }
 
 function printNextSteps(profile: Profile, paths: Paths, ctx: Context): void {
