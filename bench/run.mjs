@@ -155,6 +155,46 @@ if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
   const killBase = record('stop', 'hand-written: ssh pkill + kill the tunnel', killTimes);
   record('stop', 'jupyter-ssh-setup stop (shutdown API, then TERM)', stopTimes, killBase);
   await quiet();
+
+  // 2. SLURM: sbatch to the job running (the scheduler's part, for reference), and our
+  // overhead beyond it: job running -> URL answering, connection file -> URL answering.
+  execFileSync('bash', [join(root, 'test/bed/slurm.sh'), 'up'], { stdio: 'ignore' });
+  const hpc = as(['node', bin, 'setup', '--yes', '--name', 'hpc', '--host', '10.200.1.2', '--user', user, '--launcher', 'slurm', '--cpus', '1', '--time', '10:00', '--app', 'server', '--local-port', '18600']);
+  if (hpc.status !== 0) throw new Error(hpc.stderr);
+  const jobDir = join(state.home, '.jupyter-ssh-setup', 'hpc');
+  const exists = (f) => { try { readFileSync(join(jobDir, f)); return true; } catch { return false; } };
+  const toRunning = [];
+  const runningToUrl = [];
+  const fileToUrl = [];
+  for (let i = 0; i < RUNS; i++) {
+    as(['node', bin, 'stop', 'hpc']);
+    spawnSync('sh', ['-c', `rm -f ${jobDir}/job.started ${jobDir}/connection.json`]);
+    const t0 = now();
+    const child = spawn('runuser', ['-u', user, '--', ...env, 'node', bin, 'start', 'hpc', '--json'], { cwd: state.home, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const done = new Promise((resolve) => child.on('close', resolve));
+    let tRun = 0;
+    let tConn = 0;
+    let finished = false;
+    done.then(() => (finished = true));
+    while (!finished) {
+      if (!tRun && exists('job.started')) tRun = now();
+      if (!tConn && exists('connection.json')) tConn = now();
+      await sleep(5);
+    }
+    const { localPort, token } = JSON.parse(out);
+    while (!(await ok(localPort, token))) await sleep(5);
+    const tUrl = now();
+    toRunning.push(tRun - t0);
+    runningToUrl.push(tUrl - tRun);
+    fileToUrl.push(tUrl - tConn);
+  }
+  as(['node', bin, 'stop', 'hpc']);
+  record('slurm', 'sbatch -> job running (scheduler, reference)', toRunning);
+  record('slurm', 'job running -> URL answering (ours)', runningToUrl);
+  record('slurm', 'connection file -> URL answering (ours)', fileToUrl);
+  await quiet();
 }
 
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, ssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim() };
