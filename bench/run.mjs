@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync, readFileSync, mkdirSync } from 'nod
 import { tmpdir, cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { get as httpGet } from 'node:http';
 
 const root = new URL('..', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -81,13 +82,17 @@ if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
     s.once('connect', () => { s.destroy(); resolve(true); });
     s.once('error', () => resolve(false));
   });
-  const ok = async (port, token) => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { Authorization: `token ${token}` } })).status === 200;
-    } catch {
-      return false;
-    }
-  };
+  // node:http with a timeout: fetch (undici) on Node 20 can leave a promise that never
+  // settles when the tunnel accepts and then drops a connection before Jupyter listens.
+  const ok = (port, token) => new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/api/status', headers: { Authorization: `token ${token}` }, timeout: 2000 }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode === 200));
+      res.once('error', () => resolve(false));
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(false));
+  });
   const sleep = (t) => new Promise((r) => setTimeout(r, t));
   const quiet = async () => {
     spawnSync('pkill', ['-KILL', '-u', user]);
