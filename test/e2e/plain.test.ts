@@ -155,7 +155,7 @@ it('jptt REMOTE LOCAL forwards as seed 001 describes', async () => {
     code = r.code;
     if (r.code !== 0) return false;
     try {
-      return (await fetch('http://127.0.0.1:18889/')).status === 200;
+      return (await fetch('http://127.0.0.1:18889/', { signal: AbortSignal.timeout(2000) })).status === 200;
     } catch {
       return false;
     }
@@ -182,7 +182,8 @@ it('the remote jpt PORT (seed 001) runs Jupyter in the foreground there, and jpt
     let status = 0;
     await waitFor(async () => {
       await userBash(bed, 'jptt 18999 18999 gpu');
-      status = await fetch(`http://127.0.0.1:18999/api/status?token=${token}`).then((r) => r.status, () => 0);
+      // A timeout: a tunnel that accepts before the server listens must not hang fetch.
+      status = await fetch(`http://127.0.0.1:18999/api/status?token=${token}`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
       return status === 200;
     }, 15_000, 200);
     assert.is(status, 200);
