@@ -36,7 +36,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     group.names.push(name);
     groups.set(key, group);
   }
-  const render = await renderOptions();
+  const render = await renderOptions(ctx);
   const changes: FileChange[] = [];
   for (const { paths, names: groupNames } of groups.values()) {
     const current = await readCurrentState(paths, groupNames);

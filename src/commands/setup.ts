@@ -13,6 +13,7 @@ import { readSshVersion } from '../io/ssh.js';
 import { checkSshPlan } from '../io/validate-ssh.js';
 import { printPlan, tildify } from '../io/output.js';
 import { findEarlyReturn } from '../core/rc-check.js';
+import { canMultiplex } from '../core/ssh-args.js';
 
 /** Maps the parsed flags to raw profile answers. */
 export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
@@ -135,9 +136,12 @@ function sameFiles(profiles: Map<string, Profile>, paths: Paths): Map<string, Pr
   );
 }
 
-export async function renderOptions(): Promise<RenderOptions> {
+export async function renderOptions(ctx?: Context): Promise<RenderOptions> {
   const version = await readSshVersion();
-  return { sshHasSessionType: version !== undefined && (version[0] > 8 || (version[0] === 8 && version[1] >= 7)) };
+  return {
+    sshHasSessionType: version !== undefined && (version[0] > 8 || (version[0] === 8 && version[1] >= 7)),
+    multiplex: ctx ? canMultiplex(process.platform, ctx.env) : true,
+  };
 }
 
 /** Checks that need the machine: the alias is new, the key exists. */
@@ -170,7 +174,7 @@ export async function checkAgainstSystem(profile: Profile, paths: Paths, force: 
 export async function applySetup(profile: Profile, options: SetupOptions, ctx: Context, confirm?: (changes: FileChange[]) => Promise<boolean>): Promise<number> {
   const paths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
   const stored: Profile = { ...profile, files: { sshConfig: paths.sshConfig, rc: paths.rc } };
-  const render = await renderOptions();
+  const render = await renderOptions(ctx);
   for (let attempt = 0; ; attempt++) {
     const current = await readCurrentState(paths, [profile.name]);
     await checkAgainstSystem(stored, paths, options.force, current.profiles);

@@ -9,9 +9,9 @@ import { formatHop } from '../core/profile.js';
 import { buildControlArgs, buildRemoteActionArgs, forwardSpec } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
+import { ssh, multiplexing, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
 import { readForwardState, writeForwardState, type ForwardState } from '../io/tunnel-state.js';
-import { hasAutossh, startAutossh, stopAutossh, autosshPidPath } from '../io/autossh.js';
+import { hasAutossh, startTunnelProcess, stopTunnelProcess, hasTunnelProcess } from '../io/tunnel-process.js';
 import { createProgress } from '../io/progress.js';
 import { colors } from '../io/output.js';
 
@@ -137,10 +137,11 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
 export async function openForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number): Promise<number> {
   const previous = await readForwardState(paths, profile.name);
   if (profile.reconnect) {
-    if (await hasAutossh()) return openSupervisedForward(profile, paths, ctx, host, remotePort, previous);
-    ctx.stderr.write('--reconnect needs autossh, which is not installed here (apt install autossh / brew install autossh); using the shared connection: run start again to heal a lost tunnel.\n');
+    if (await hasAutossh()) return openProcessForward(profile, paths, ctx, host, remotePort, previous, true);
+    ctx.stderr.write('--reconnect needs autossh, which is not installed here (apt install autossh / brew install autossh); using a plain tunnel: run start again to heal a lost one.\n');
   }
-  await stopAutossh(paths, profile.name);
+  if (!multiplexing(ctx)) return openProcessForward(profile, paths, ctx, host, remotePort, previous, false);
+  await stopTunnelProcess(paths, profile.name);
   if (previous) {
     if (previous.host === host && previous.remotePort === remotePort) {
       const again = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(previous.localPort, host, remotePort)), ctx);
@@ -165,19 +166,20 @@ export async function openForward(profile: Profile, paths: Paths, ctx: Context, 
 }
 
 /**
- * --reconnect: the forward is an autossh-supervised ssh of its own, which
- * survives the shared connection and comes back after the network does.
+ * The forward as an ssh process of its own: autossh-supervised with
+ * --reconnect (it survives the shared connection and comes back after the
+ * network does), or plain where ssh has no connection sharing (Windows).
  */
-async function openSupervisedForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number, previous: ForwardState | undefined): Promise<number> {
-  if (previous && previous.host === host && previous.remotePort === remotePort && (await isLocalPortOpen(previous.localPort)) && (await readFile(autosshPidPath(paths, profile.name), 'utf8').then(() => true, () => false))) {
+async function openProcessForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number, previous: ForwardState | undefined, supervised: boolean): Promise<number> {
+  if (previous && previous.host === host && previous.remotePort === remotePort && (await isLocalPortOpen(previous.localPort)) && (await hasTunnelProcess(paths, profile.name))) {
     return previous.localPort;
   }
   if (previous) await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(previous.localPort, previous.host, previous.remotePort)), ctx);
   const wanted = profile.localPort;
   for (let port = wanted; port < wanted + 50 && port <= 65535; port++) {
     if (!(await isLocalPortFree(port))) continue;
-    if (!(await startAutossh(paths, profile.name, forwardSpec(port, host, remotePort), port, ctx))) {
-      throw new RuntimeFailure(`autossh could not open the tunnel to ${profile.name}`, `Run jupyter-ssh-setup doctor ${profile.name}; --reconnect needs key authentication without prompts.`);
+    if (!(await startTunnelProcess(paths, profile.name, forwardSpec(port, host, remotePort), port, ctx, supervised))) {
+      throw new RuntimeFailure(`${supervised ? 'autossh' : 'ssh'} could not open the tunnel to ${profile.name}`, `Run jupyter-ssh-setup doctor ${profile.name}${supervised ? '; --reconnect needs key authentication without prompts' : ''}.`);
     }
     if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
     await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });

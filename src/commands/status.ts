@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { ParsedArgs } from '../cli.js';
-import { autosshPidPath } from '../io/autossh.js';
+import { hasTunnelProcess } from '../io/tunnel-process.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
@@ -51,9 +50,9 @@ export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Pr
   const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
   const result = await ssh(buildRemoteActionArgs(profile.name, 'status', false), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(result.stdout);
-  // The forward lives in the shared connection, or (with --reconnect) in autossh's own ssh.
-  const supervised = await readFile(autosshPidPath(paths, profile.name), 'utf8').then(() => true, () => false);
-  const tunnelUp = forward !== undefined && (master.exitCode === 0 || supervised) && (await isLocalPortOpen(forward.localPort));
+  // The forward lives in the shared connection, or in an ssh (or autossh) process of its own.
+  const ownProcess = await hasTunnelProcess(paths, profile.name);
+  const tunnelUp = forward !== undefined && (master.exitCode === 0 || ownProcess) && (await isLocalPortOpen(forward.localPort));
   const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
   if (!reply) {
     const why = result.stderr.trim().split('\n').at(-1) ?? 'ssh failed';

@@ -7,7 +7,7 @@ import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, parseReply, explainSshFailure } from '../io/remote.js';
 import { clearForwardState } from '../io/tunnel-state.js';
-import { stopAutossh } from '../io/autossh.js';
+import { stopTunnelProcess } from '../io/tunnel-process.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('stop takes one target name', 'e.g. jupyter-ssh-setup stop gpu');
@@ -27,7 +27,7 @@ export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context)
   const reply = parseReply(result.stdout);
   await ssh(buildControlArgs(profile.name, 'exit'), ctx);
   await clearForwardState(paths, profile.name);
-  await stopAutossh(paths, profile.name);
+  await stopTunnelProcess(paths, profile.name);
   if (!reply) throw explainSshFailure(result, profile.name);
   if (!reply.ok) throw new RuntimeFailure(`stopping Jupyter on ${profile.name} failed: ${reply.message ?? reply.error}`, `Look at ~/.jupyter-ssh-setup/${profile.name}/ on the remote.`);
   // Batch launchers cancel the job: its id, and its state before and after.

@@ -57,6 +57,8 @@ export function launchScriptPath(paths: Paths, name: string): string {
 export interface RenderOptions {
   /** The local OpenSSH understands SessionType and ForkAfterAuthentication (8.7+). */
   sshHasSessionType: boolean;
+  /** Connection sharing exists (not on Windows' OpenSSH): write ControlMaster lines. */
+  multiplex?: boolean;
 }
 
 /** The ssh_config text of our own file, holding every profile's Host blocks. */
@@ -76,7 +78,7 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
         port: p.port,
         identity: p.identity ? sshPercent(p.identity) : undefined,
         proxyJump: p.jump.length ? p.jump.map(formatHop).join(',') : undefined,
-        controlPath: '~/.ssh/jss-%C',
+        controlPath: options.multiplex === false ? undefined : '~/.ssh/jss-%C',
         tunnel: fixedForward
           ? {
               listen: `127.0.0.1:${p.localPort}`,

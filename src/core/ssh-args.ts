@@ -69,6 +69,44 @@ export function buildAutosshArgs(name: string, forward: string): string[] {
   ];
 }
 
+/**
+ * Windows' OpenSSH has no connection sharing (ControlMaster): there, and when
+ * JSS_NO_MULTIPLEX=1 says so (the tests use it), every ssh is a connection of
+ * its own and the tunnel is an ssh process of its own.
+ */
+export function canMultiplex(platform: string, env: NodeJS.ProcessEnv): boolean {
+  return platform !== 'win32' && env.JSS_NO_MULTIPLEX !== '1';
+}
+
+/** The same ssh without connection sharing; null for a control command (-O), which then has nothing to talk to. */
+export function withoutMultiplexing(args: string[]): string[] | null {
+  if (args.includes('-O')) return null;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-o' && /^Control(Master|Path|Persist)=/.test(args[i + 1] ?? '')) {
+      i++;
+      continue;
+    }
+    out.push(args[i]!);
+  }
+  const dd = out.indexOf('--');
+  out.splice(dd < 0 ? 0 : dd, 0, '-o', 'ControlMaster=no', '-o', 'ControlPath=none');
+  return out;
+}
+
+/** A tunnel that is an ssh process of its own (no connection sharing). */
+export function buildTunnelProcessArgs(name: string, forward: string): string[] {
+  return [
+    '-N',
+    '-o', 'ExitOnForwardFailure=yes',
+    '-o', 'ServerAliveInterval=30',
+    '-o', 'ControlMaster=no',
+    '-o', 'ControlPath=none',
+    '-L', forward,
+    '--', name,
+  ];
+}
+
 /** Hides tokens in a command line shown to the user. */
 export function maskSecrets(text: string): string {
   return text.replace(/(token[=: "]+)[0-9a-f]{16,}/gi, '$1****');

@@ -2,13 +2,22 @@ import { createServer, connect } from 'node:net';
 import { get as httpGet } from 'node:http';
 import type { Context } from '../context.js';
 import { runProcess, type RunResult, type RunOptions } from './ssh.js';
-import { maskSecrets } from '../core/ssh-args.js';
+import { maskSecrets, canMultiplex, withoutMultiplexing } from '../core/ssh-args.js';
 import { RuntimeFailure } from '../errors.js';
 
 /** Runs ssh with an argument array; --verbose prints it (tokens masked). */
 export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
+  if (!multiplexing(ctx)) {
+    const plain = withoutMultiplexing(args);
+    if (plain === null) return { exitCode: 255, stdout: '', stderr: 'no connection sharing here\n', argv: ['ssh', ...args], timedOut: false };
+    args = plain;
+  }
   if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(showArg).join(' '))}\n`);
   return runProcess('ssh', args, options);
+}
+
+export function multiplexing(ctx: Context): boolean {
+  return canMultiplex(process.platform, ctx.env);
 }
 
 function showArg(arg: string): string {
