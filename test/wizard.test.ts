@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli.js';
 import type { Context, Prompter } from '../src/context.js';
-import { explainSshFailure } from '../src/wizard.js';
+import { explainSshFailure } from '../src/core/explain-ssh.js';
 import { validateProfile } from '../src/core/profile.js';
 
 // ---------------------------------------------------------------- a scripted prompter

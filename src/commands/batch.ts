@@ -126,7 +126,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
       const next = parseReply(result.stdout) as BatchReply | undefined;
       if (!next) {
         if (interrupt.fired) continue;
-        if (++sshFailures >= SSH_FAILURE_LIMIT) throw explainSshFailure(result, profile.name);
+        if (++sshFailures >= SSH_FAILURE_LIMIT) throw explainSshFailure(result, profile);
         continue;
       }
       sshFailures = 0;
@@ -197,7 +197,7 @@ async function submit(profile: Profile, ctx: Context, script: string): Promise<B
   for (let attempt = 1; ; attempt++) {
     const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout) as BatchReply | undefined;
-    if (!reply) throw explainSshFailure(result, profile.name);
+    if (!reply) throw explainSshFailure(result, profile);
     if (reply.ok && reply.jobId) return reply;
     // The scheduler did not answer whether our last job still lives: ask again shortly.
     if (reply.error === 'scheduler-busy' && attempt < 5) {

@@ -6,7 +6,8 @@ import { formatHop } from '../core/profile.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortFree, explainSshFailure } from '../io/remote.js';
+import { ssh, parseReply, isLocalPortFree } from '../io/remote.js';
+import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { runProcess, parseSshG } from '../io/ssh.js';
 import { colors } from '../io/output.js';
@@ -62,8 +63,8 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     const label = `jump host ${formatHop(hop)}`;
     const result = await runProcess('ssh', buildProbeArgs(formatHop(hop), profile.jump.slice(0, i), PROBE_TIMEOUT_SECONDS), { timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (i + 1) });
     if (result.exitCode !== 0) {
-      const why = explainSshFailure(result, formatHop(hop));
-      report({ check: label, ok: false, detail: why.message.replace(/^ssh to \S+ failed: /, ''), hint: why.hint });
+      const [detail, ...more] = explainSshText(result, profile);
+      report({ check: label, ok: false, detail: detail!, hint: more.join(' ') || undefined });
       return;
     }
     report({ check: label, ok: true, detail: 'reachable, key accepted' });
@@ -73,8 +74,8 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (profile.jump.length + 1),
   });
   if (target.exitCode !== 0) {
-    const why = explainSshFailure(target, profile.name);
-    report({ check: `target ${profile.host}`, ok: false, detail: why.message.replace(/^ssh to \S+ failed: /, ''), hint: why.hint });
+    const [detail, ...more] = explainSshText(target, profile);
+    report({ check: `target ${profile.host}`, ok: false, detail: detail!, hint: more.join(' ') || undefined });
     return;
   }
   report({ check: `target ${profile.host}`, ok: true, detail: 'reachable, key accepted' });

@@ -84,7 +84,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout);
     checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
-    if (!reply) throw explainSshFailure(result, profile.name);
+    if (!reply) throw explainSshFailure(result, profile);
     if (!reply.ok || !reply.token || !reply.port) throw remoteFailure(reply, profile);
     progress.phase('Opening the tunnel...');
     const node = reply.node ?? '127.0.0.1';
@@ -156,7 +156,7 @@ export async function openForward(profile: Profile, paths: Paths, ctx: Context, 
     const result = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(port, host, remotePort)), ctx);
     if (result.exitCode !== 0) {
       if (/forwarding request failed|Port forwarding failed/.test(result.stderr)) continue;
-      throw explainSshFailure(result, profile.name);
+      throw explainSshFailure(result, profile);
     }
     if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
     await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });

@@ -28,7 +28,7 @@ export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context)
   await ssh(buildControlArgs(profile.name, 'exit'), ctx);
   await clearForwardState(paths, profile.name);
   await stopTunnelProcess(paths, profile.name);
-  if (!reply) throw explainSshFailure(result, profile.name);
+  if (!reply) throw explainSshFailure(result, profile);
   if (!reply.ok) throw new RuntimeFailure(`stopping Jupyter on ${profile.name} failed: ${reply.message ?? reply.error}`, `Look at ~/.jupyter-ssh-setup/${profile.name}/ on the remote.`);
   // Batch launchers cancel the job: its id, and its state before and after.
   const job = typeof reply.jobId === 'string' ? { jobId: reply.jobId, was: String(reply.was ?? ''), state: String(reply.state ?? '') } : {};

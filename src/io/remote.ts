@@ -4,6 +4,8 @@ import type { Context } from '../context.js';
 import { runProcess, type RunResult, type RunOptions } from './ssh.js';
 import { maskSecrets, canMultiplex, withoutMultiplexing } from '../core/ssh-args.js';
 import { RuntimeFailure } from '../errors.js';
+import type { Profile } from '../core/profile.js';
+import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
 
 /** Runs ssh with an argument array; --verbose prints it (tokens masked). */
 export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
@@ -54,24 +56,15 @@ export function parseReply(stdout: string): RemoteReply | undefined {
   }
 }
 
-/** Explains an ssh failure in one line, naming the hop when ssh's message does. */
-export function explainSshFailure(result: RunResult, name: string): RuntimeFailure {
-  const err = result.stderr.trim();
-  const lines = err.split('\n').filter((l) => l && !l.startsWith('Warning: Permanently added'));
-  // With ProxyJump the useful line ("connect to host X port 22: ...") comes before ssh's generic last words.
-  const last = lines.find((l) => /connect to host|Permission denied|Could not resolve|Host key verification/.test(l)) ?? lines.at(-1) ?? `ssh exited with ${result.exitCode}`;
-  let hint = `Run jupyter-ssh-setup doctor ${name} to check each hop.`;
-  if (/Permission denied/.test(err)) hint = `Your key is not accepted: install it with ssh-copy-id (for ${name} and each jump host), then try again.`;
-  else if (/Host key verification failed/.test(err)) hint = `Connect once by hand (ssh ${name}) to check and accept the host key.`;
-  else if (/Could not resolve hostname/.test(err)) hint = 'Check the hostname (jupyter-ssh-setup setup to change it) or your network/VPN.';
-  else if (/timed out|No route to host|Connection refused|Network is unreachable|Connection closed by UNKNOWN/.test(err)) {
-    const host = /connect to host (\S+) port (\d+)/.exec(err);
-    hint = host
-      ? `${host[1]} (port ${host[2]}) does not answer: that hop is down or unreachable. Run jupyter-ssh-setup doctor ${name} to check each hop.`
-      : `The host or a jump host is unreachable. Run jupyter-ssh-setup doctor ${name} to check each hop.`;
-  }
-  if (result.timedOut) return new RuntimeFailure(`ssh to ${name} did not finish in time`, hint);
-  return new RuntimeFailure(`ssh to ${name} failed: ${last}`, hint);
+/**
+ * An ssh failure as a RuntimeFailure: the first line of core/explain-ssh's
+ * explanation (which names the hop when ssh's message does) as the message,
+ * the rest and a pointer to doctor as the hint.
+ */
+export function explainSshFailure(result: RunResult, profile: Pick<Profile, 'name' | 'host' | 'jump'>): RuntimeFailure {
+  const [first, ...rest] = explainSshText(result, profile);
+  const hint = [...rest, `Run jupyter-ssh-setup doctor ${profile.name} to check each hop.`].join('\n  ');
+  return new RuntimeFailure(`ssh to ${profile.name} failed: ${first}`, hint);
 }
 
 /** True when nothing listens on 127.0.0.1:port and we may bind it. */
