@@ -10,7 +10,7 @@ import { buildControlArgs, buildRemoteActionArgs, forwardSpec } from '../core/ss
 import { urlPath } from '../core/remote.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, multiplexing, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
-import { readForwardState, writeForwardState, type ForwardState } from '../io/tunnel-state.js';
+import { readForwardState, writeForwardState } from '../io/tunnel-state.js';
 import { hasAutossh, startTunnelProcess, stopTunnelProcess, hasTunnelProcess } from '../io/tunnel-process.js';
 import { createProgress } from '../io/progress.js';
 import { colors } from '../io/output.js';
@@ -136,51 +136,38 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
  */
 export async function openForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number): Promise<number> {
   const previous = await readForwardState(paths, profile.name);
+  let ownProcess: false | 'ssh' | 'autossh' = multiplexing(ctx) ? false : 'ssh';
   if (profile.reconnect) {
-    if (await hasAutossh()) return openProcessForward(profile, paths, ctx, host, remotePort, previous, true);
-    ctx.stderr.write('--reconnect needs autossh, which is not installed here (apt install autossh / brew install autossh); using a plain tunnel: run start again to heal a lost one.\n');
+    if (await hasAutossh()) ownProcess = 'autossh';
+    else ctx.stderr.write('--reconnect needs autossh, which is not installed here (apt install autossh / brew install autossh); run start again to heal a lost tunnel.\n');
   }
-  if (!multiplexing(ctx)) return openProcessForward(profile, paths, ctx, host, remotePort, previous, false);
-  await stopTunnelProcess(paths, profile.name);
-  if (previous) {
-    if (previous.host === host && previous.remotePort === remotePort) {
-      const again = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(previous.localPort, host, remotePort)), ctx);
-      if (again.exitCode === 0) return previous.localPort;
-    } else {
-      await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(previous.localPort, previous.host, previous.remotePort)), ctx);
+  const same = previous !== undefined && previous.host === host && previous.remotePort === remotePort;
+  if (ownProcess) {
+    // The forward is an ssh (or autossh) process of its own, see io/tunnel-process.ts.
+    if (same && (await isLocalPortOpen(previous.localPort)) && (await hasTunnelProcess(paths, profile.name))) return previous.localPort;
+    if (previous) await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(previous.localPort, previous.host, previous.remotePort)), ctx);
+  } else {
+    // The forward lives in the shared connection; a tunnel process of an earlier --reconnect goes.
+    await stopTunnelProcess(paths, profile.name);
+    if (same && (await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(previous.localPort, host, remotePort)), ctx)).exitCode === 0) return previous.localPort;
+    if (previous && !same) await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(previous.localPort, previous.host, previous.remotePort)), ctx);
+  }
+  /** Opens the forward on `port`: true when it listens, false when that port turned out to be taken. */
+  const open = async (port: number): Promise<boolean> => {
+    const spec = forwardSpec(port, host, remotePort);
+    if (ownProcess) {
+      if (await startTunnelProcess(paths, profile.name, spec, port, ctx, ownProcess === 'autossh')) return true;
+      throw new RuntimeFailure(`${ownProcess} could not open the tunnel to ${profile.name}`, `Run jupyter-ssh-setup doctor ${profile.name}${ownProcess === 'autossh' ? '; --reconnect needs key authentication without prompts' : ''}.`);
     }
-  }
+    const result = await ssh(buildControlArgs(profile.name, 'forward', spec), ctx);
+    if (result.exitCode === 0) return true;
+    if (/forwarding request failed|Port forwarding failed/.test(result.stderr)) return false;
+    throw explainSshFailure(result, profile);
+  };
+  // The configured local port, or the next free one.
   const wanted = profile.localPort;
   for (let port = wanted; port < wanted + 50 && port <= 65535; port++) {
-    if (!(await isLocalPortFree(port))) continue;
-    const result = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(port, host, remotePort)), ctx);
-    if (result.exitCode !== 0) {
-      if (/forwarding request failed|Port forwarding failed/.test(result.stderr)) continue;
-      throw explainSshFailure(result, profile);
-    }
-    if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
-    await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });
-    return port;
-  }
-  throw new RuntimeFailure(`no free local port from ${wanted} to ${wanted + 49}`, 'Free one, or choose another with setup --local-port N.');
-}
-
-/**
- * The forward as an ssh process of its own: autossh-supervised with
- * --reconnect (it survives the shared connection and comes back after the
- * network does), or plain where ssh has no connection sharing (Windows).
- */
-async function openProcessForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number, previous: ForwardState | undefined, supervised: boolean): Promise<number> {
-  if (previous && previous.host === host && previous.remotePort === remotePort && (await isLocalPortOpen(previous.localPort)) && (await hasTunnelProcess(paths, profile.name))) {
-    return previous.localPort;
-  }
-  if (previous) await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(previous.localPort, previous.host, previous.remotePort)), ctx);
-  const wanted = profile.localPort;
-  for (let port = wanted; port < wanted + 50 && port <= 65535; port++) {
-    if (!(await isLocalPortFree(port))) continue;
-    if (!(await startTunnelProcess(paths, profile.name, forwardSpec(port, host, remotePort), port, ctx, supervised))) {
-      throw new RuntimeFailure(`${supervised ? 'autossh' : 'ssh'} could not open the tunnel to ${profile.name}`, `Run jupyter-ssh-setup doctor ${profile.name}${supervised ? '; --reconnect needs key authentication without prompts' : ''}.`);
-    }
+    if (!(await isLocalPortFree(port)) || !(await open(port))) continue;
     if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
     await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });
     return port;
