@@ -57,6 +57,7 @@ const setupOptions: Options = {
   'ssh-config': { type: 'string' },
   rc: { type: 'string' },
   reconnect: { type: 'boolean' },
+  persist: { type: 'string' },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   force: { type: 'boolean' },
@@ -95,6 +96,8 @@ export const commands: Command[] = [
   --ssh-config FILE     SSH config to extend (default ~/.ssh/config)
   --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc)
   --reconnect           keep the tunnel up through network drops (uses autossh)
+  --persist TIME|no     how long the shared login stays up after its last use
+                        (default 4h: one login, one 2FA code, per working day; 10m, no)
   --dry-run             show the diff of every file, write nothing
   -y, --yes             take defaults for every question not given as a flag
   --force               allow a name that already exists in your SSH config
@@ -129,9 +132,34 @@ state while it waits, then forwards to Jupyter on the compute node via the login
     summary: 'stop Jupyter on a target and close the tunnel',
     usage: 'jupyter-ssh-setup stop [NAME] [--json]',
     options: { ...json },
-    help: 'Stops exactly the server that start started (never other processes), and closes the tunnel.',
-    examples: ['jupyter-ssh-setup stop gpu'],
+    help: `Stops exactly the server that start started (never other processes), and takes
+its tunnel and every extra forward off the shared connection. The login itself
+stays up for its --persist time, so the next start needs no password or code;
+disconnect closes it.`,
+    examples: ['jupyter-ssh-setup stop gpu', 'jupyter-ssh-setup stop gpu && jupyter-ssh-setup disconnect gpu'],
     load: () => import('./commands/stop.js'),
+  },
+  {
+    name: 'disconnect',
+    summary: 'close the shared login to a target (and its jump hosts), or --all',
+    usage: 'jupyter-ssh-setup disconnect NAME | --all [--json]',
+    options: { all: { type: 'boolean' }, ...json },
+    help: `Closes the shared SSH connection that start, stop, status, the shell functions
+and your own "ssh NAME" use, and those of its jump hosts that no other open target
+goes through. Jupyter keeps running; the next start or ssh logs in again.`,
+    examples: ['jupyter-ssh-setup disconnect gpu', 'jupyter-ssh-setup disconnect --all'],
+    load: () => import('./commands/disconnect.js'),
+  },
+  {
+    name: 'forward',
+    summary: 'forward one more remote port (TensorBoard, a Dask dashboard) over the shared login',
+    usage: 'jupyter-ssh-setup forward NAME REMOTE_PORT [LOCAL_PORT] [--json]',
+    options: { ...json },
+    help: `Adds 127.0.0.1:LOCAL_PORT -> REMOTE_PORT on the target to the shared connection,
+without a new login (LOCAL_PORT defaults to REMOTE_PORT, or the next free one).
+status lists these forwards; stop closes them with the notebook's tunnel.`,
+    examples: ['jupyter-ssh-setup forward gpu 6006', 'jupyter-ssh-setup forward gpu 8787 18787'],
+    load: () => import('./commands/forward.js'),
   },
   {
     name: 'status',

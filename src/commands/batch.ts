@@ -14,7 +14,8 @@ import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { buildBatchStatusArgs, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
 import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
-import { clearForwardState, readForwardState } from '../io/tunnel-state.js';
+import { readForwardState } from '../io/tunnel-state.js';
+import { closeForwards } from '../io/connection.js';
 import { createProgress, type Progress } from '../io/progress.js';
 import type { StartResult } from './start.js';
 import type { StatusRow } from './status.js';
@@ -175,8 +176,6 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
       scheduler: profile.launcher as Scheduler,
     };
   } catch (error) {
-    // Nothing will use the shared connection of a job that ended or was never submitted.
-    if (!jobId || (error as { jobEnded?: boolean }).jobEnded) await ssh(buildControlArgs(profile.name, 'exit'), ctx);
     // Never leave a queued job behind without saying so.
     if (jobId && error instanceof RuntimeFailure && !(error as { jobEnded?: boolean }).jobEnded) {
       throw new RuntimeFailure(
@@ -262,8 +261,7 @@ async function onInterrupt(profile: Profile, paths: Paths, ctx: Context, progres
   }
   const result = await ssh(buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
   const reply = parseReply(result.stdout) as BatchReply | undefined;
-  await ssh(buildControlArgs(profile.name, 'exit'), ctx);
-  await clearForwardState(paths, profile.name);
+  await closeForwards(profile, paths, ctx);
   if (!reply?.ok) {
     throw new RuntimeFailure(
       `cancelling ${sched} job ${jobId} failed: ${reply?.message ?? (result.stderr.trim().split('\n').at(-1) || 'no answer')}`,
@@ -308,7 +306,7 @@ function watchInterrupt(): { readonly fired: boolean; sleep(ms: number): Promise
 export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
   const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'status', false), ctx, { timeoutMs: 30_000 });
+  const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(result.stdout) as BatchReply | undefined;
   const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
   const tunnelUp = forward !== undefined && master.exitCode === 0 && (await isLocalPortOpen(forward.localPort));

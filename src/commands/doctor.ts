@@ -80,7 +80,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
   }
   report({ check: `target ${profile.host}`, ok: true, detail: 'reachable, key accepted' });
 
-  const check = await ssh(buildRemoteActionArgs(profile.name, 'check', false), ctx, { input: renderLaunchScript(profile), timeoutMs: 60_000 });
+  const check = await ssh(buildRemoteActionArgs(profile.name, 'check'), ctx, { input: renderLaunchScript(profile), timeoutMs: 60_000 });
   const reply = parseReply(check.stdout);
   if (!reply?.ok) {
     report({

@@ -36,13 +36,13 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     group.names.push(name);
     groups.set(key, group);
   }
-  const render = await renderOptions(ctx);
   const changes: FileChange[] = [];
   for (const { paths, names: groupNames } of groups.values()) {
     const current = await readCurrentState(paths, groupNames);
     current.profiles = new Map(
       [...current.profiles].filter(([, p]) => !p.files || (p.files.sshConfig === paths.sshConfig && p.files.rc === paths.rc)),
     );
+    const render = await renderOptions(ctx, paths, [...current.profiles.values()].filter((p) => !groupNames.includes(p.name)));
     changes.push(...planRemove(groupNames, paths, current, render));
   }
   printPlan(changes, base, ctx, { full: dryRun, json });

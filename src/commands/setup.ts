@@ -14,6 +14,8 @@ import { checkSshPlan } from '../io/validate-ssh.js';
 import { printPlan, tildify } from '../io/output.js';
 import { findEarlyReturn } from '../core/rc-check.js';
 import { canMultiplex } from '../core/ssh-args.js';
+import { controlPathFor } from '../core/connection.js';
+import { readHopFacts } from '../io/hop-facts.js';
 
 /** Maps the parsed flags to raw profile answers. */
 export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
@@ -46,6 +48,7 @@ export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
     qos: s('qos'),
     directive: m('directive'),
     reconnect: values.reconnect as boolean | undefined,
+    persist: s('persist'),
   };
 }
 
@@ -136,11 +139,19 @@ function sameFiles(profiles: Map<string, Profile>, paths: Paths): Map<string, Pr
   );
 }
 
-export async function renderOptions(ctx?: Context): Promise<RenderOptions> {
-  const version = await readSshVersion();
+/**
+ * What rendering needs to know of this machine: the OpenSSH version, whether
+ * connections can be shared, where their sockets go, and which jump hops the
+ * user's own config sets up (`profiles`: every profile the Host file will hold).
+ */
+export async function renderOptions(ctx: Context, paths: Paths, profiles: Profile[]): Promise<RenderOptions> {
+  const multiplex = canMultiplex(process.platform, ctx.env);
+  const [version, hops] = await Promise.all([readSshVersion(), multiplex ? readHopFacts(paths.sshConfig, profiles) : undefined]);
   return {
     sshHasSessionType: version !== undefined && (version[0] > 8 || (version[0] === 8 && version[1] >= 7)),
-    multiplex: ctx ? canMultiplex(process.platform, ctx.env) : true,
+    multiplex,
+    controlPath: controlPathFor(paths.home, userInfo().homedir),
+    ...(hops ? { hops } : {}),
   };
 }
 
@@ -174,9 +185,9 @@ export async function checkAgainstSystem(profile: Profile, paths: Paths, force: 
 export async function applySetup(profile: Profile, options: SetupOptions, ctx: Context, confirm?: (changes: FileChange[]) => Promise<boolean>): Promise<number> {
   const paths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
   const stored: Profile = { ...profile, files: { sshConfig: paths.sshConfig, rc: paths.rc } };
-  const render = await renderOptions(ctx);
   for (let attempt = 0; ; attempt++) {
     const current = await readCurrentState(paths, [profile.name]);
+    const render = await renderOptions(ctx, paths, [...[...current.profiles.values()].filter((p) => p.name !== stored.name), stored]);
     await checkAgainstSystem(stored, paths, options.force, current.profiles);
     const changes = planSetup(stored, paths, current, render);
     await checkSshPlan(changes, paths, stored, ctx);

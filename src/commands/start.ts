@@ -5,14 +5,16 @@ import { CancelledError, RuntimeFailure, UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
 import { launchScriptPath, renderLaunchScript } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
-import { formatHop } from '../core/profile.js';
+import { formatHop, persistOf } from '../core/profile.js';
 import { buildControlArgs, buildRemoteActionArgs, forwardSpec } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, multiplexing, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
 import { readForwardState, writeForwardState } from '../io/tunnel-state.js';
 import { hasAutossh, startTunnelProcess, stopTunnelProcess, hasTunnelProcess } from '../io/tunnel-process.js';
-import { createProgress } from '../io/progress.js';
+import { createProgress, createPlainProgress, type Progress } from '../io/progress.js';
+import { checkMaster } from '../io/connection.js';
+import { describePersist } from '../core/connection.js';
 import { colors } from '../io/output.js';
 
 export interface StartResult {
@@ -65,7 +67,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     const { startBatch } = await import('./batch.js');
     return startBatch(profile, paths, ctx, quiet, { ...options, script: await launchScript(profile, paths), openForward });
   }
-  const progress = createProgress(ctx, quiet);
+  let progress = createProgress(ctx, quiet);
   const via = profile.jump.length ? ` via ${profile.jump.map(formatHop).join(' -> ')}` : '';
   // Ctrl+C: finish the step in flight, then say what was left running and how to stop it.
   let interrupted = false;
@@ -79,8 +81,8 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     }
   };
   try {
-    progress.phase(`Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
     const script = await launchScript(profile, paths);
+    progress = await beforeLogin(profile, ctx, progress, quiet, `Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
     const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout);
     checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
@@ -115,6 +117,21 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
   }
 }
 
+/**
+ * On a terminal, when no shared connection is up yet, ssh may ask for a
+ * password or a one-time code: the spinner stops so that ssh's own prompt
+ * stands alone, and says so. Returns the progress to use from here on.
+ */
+export async function beforeLogin(profile: Profile, ctx: Context, progress: Progress, quiet: boolean, text: string): Promise<Progress> {
+  if (quiet || !ctx.stderr.isTTY || !multiplexing(ctx) || (await checkMaster(profile.name, ctx)).open) {
+    progress.phase(text);
+    return progress;
+  }
+  progress.done();
+  ctx.stderr.write(`${text}\n  (logging in: answer ssh's prompts here if a hop asks for a password or code; once a day is enough)\n`);
+  return createPlainProgress(ctx);
+}
+
 function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
   const hints: Record<string, string> = {
     'jupyter-not-found': `Install Jupyter on ${profile.host}, or set the environment that has it: jupyter-ssh-setup setup --name ${profile.name} --env conda:NAME`,
@@ -136,7 +153,9 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
  */
 export async function openForward(profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number): Promise<number> {
   const previous = await readForwardState(paths, profile.name);
-  let ownProcess: false | 'ssh' | 'autossh' = multiplexing(ctx) ? false : 'ssh';
+  // A forward of the shared connection lives as long as that connection: with
+  // `--persist no` it ends with start's own ssh, so the tunnel is a process of its own.
+  let ownProcess: false | 'ssh' | 'autossh' = multiplexing(ctx) && persistOf(profile) !== 'no' ? false : 'ssh';
   if (profile.reconnect) {
     if (await hasAutossh()) ownProcess = 'autossh';
     else ctx.stderr.write('--reconnect needs autossh, which is not installed here (apt install autossh / brew install autossh); run start again to heal a lost tunnel.\n');
@@ -182,7 +201,8 @@ function printReady(result: StartResult, profile: Profile, ctx: Context): void {
     `${c.green('✔')} Jupyter ${profile.app} on ${c.bold(profile.name)} is ${result.reused ? 'already running' : 'ready'}:\n` +
       `  ${c.bold(result.url)}\n` +
       `  local port ${result.localPort} -> ${where} port ${result.remotePort}, ${result.jobId ? `${result.scheduler?.toUpperCase()} job ${result.jobId}` : `pid ${result.pid}`}\n` +
-      `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n`,
+      `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n` +
+      (multiplexing(ctx) ? `  the login stays up ${persistOf(profile) === 'no' ? 'while the tunnel runs' : `${describePersist(persistOf(profile))} after its last use`} (ssh ${profile.name} reuses it; jupyter-ssh-setup disconnect ${profile.name} closes it)\n` : ''),
   );
 }
 

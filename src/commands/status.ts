@@ -10,6 +10,10 @@ import { pickProfile, readProfiles, resolvePaths } from '../io/store.js';
 import { ssh, parseReply, isLocalPortOpen } from '../io/remote.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { printTable } from '../io/table.js';
+import { checkMaster, readExtraForwards } from '../io/connection.js';
+import { multiplexing } from '../io/remote.js';
+import { persistOf } from '../core/profile.js';
+import { describePersist } from '../core/connection.js';
 
 export interface StatusRow {
   name: string;
@@ -23,6 +27,10 @@ export interface StatusRow {
   remotePort: number | null;
   pid: number | null;
   error?: string;
+  /** The shared login to the target (set by `status`): up or not, its ssh pid, how long it outlives its last use. */
+  connection?: { open: boolean; pid: number | null; persist: string };
+  /** Forwards added with `jupyter-ssh-setup forward`. */
+  forwards?: { localPort: number; host: string; remotePort: number }[];
   /** Batch launchers: the job (state, reason, node, elapsed, time left). */
   job?: { id: string; scheduler: string; state: string; reason: string | null; startTime: string | null; node: string | null; elapsed: string | null; timeLeft: string | null; timeLimit: string | null; exitCode: string | null; detail: string };
 }
@@ -31,7 +39,12 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('status takes at most one target name', 'e.g. jupyter-ssh-setup status gpu');
   const paths = resolvePaths(ctx);
   const profiles = args.positionals.length ? [await pickProfile(paths, args.positionals[0])] : [...(await readProfiles(paths)).values()];
-  const rows = await Promise.all(profiles.map((p) => statusOf(p, paths, ctx)));
+  const rows = await Promise.all(
+    profiles.map(async (p) => {
+      const [row, master, forwards] = await Promise.all([statusOf(p, paths, ctx), checkMaster(p.name, ctx), readExtraForwards(paths, p.name)]);
+      return { ...row, connection: { open: master.open, pid: master.pid ?? null, persist: persistOf(p) }, forwards };
+    }),
+  );
   if (args.values.json) {
     ctx.stdout.write(JSON.stringify(args.positionals.length ? rows[0] : rows) + '\n');
   } else if (rows.length === 0) {
@@ -39,8 +52,21 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   } else {
     printTable(ctx, ['NAME', 'LAUNCHER', 'WHERE', 'STATE', 'TUNNEL', 'URL'], rows.map((r) => [r.name, r.launcher, r.where, r.state, r.tunnel, r.url ?? r.error ?? '-']));
     for (const r of rows) if (r.job) ctx.stdout.write(`${r.name}: ${r.job.scheduler.toUpperCase()} job ${r.job.id} ${r.job.detail}\n`);
+    if (multiplexing(ctx)) for (const r of rows) ctx.stdout.write(describeConnection(r) + '\n');
   }
   return rows.some((r) => r.state === 'unreachable') ? 1 : 0;
+}
+
+/** One line on a target's login and extra forwards, under the table. */
+export function describeConnection(r: StatusRow): string {
+  const c = r.connection;
+  const login = !c
+    ? ''
+    : c.open
+      ? `logged in (ssh pid ${c.pid ?? '?'}), ${c.persist === 'no' ? 'closes when no longer used' : `stays up ${describePersist(c.persist)} after its last use`}`
+      : `not logged in (the next start, or ssh ${r.name}, logs in)`;
+  const fwd = r.forwards?.length ? `; forwards ${r.forwards.map((f) => `127.0.0.1:${f.localPort} -> ${f.host}:${f.remotePort}`).join(', ')}` : '';
+  return `${r.name}: ${login}${fwd}`;
 }
 
 /** Asks the remote (over the shared connection if it lives) and checks the local end of the tunnel. */
@@ -48,7 +74,7 @@ export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Pr
   if (profile.launcher !== 'plain') return (await import('./batch.js')).batchStatusRow(profile, paths, ctx);
   const forward = await readForwardState(paths, profile.name);
   const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'status', false), ctx, { timeoutMs: 30_000 });
+  const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(result.stdout);
   // The forward lives in the shared connection, or in an ssh (or autossh) process of its own.
   const ownProcess = await hasTunnelProcess(paths, profile.name);

@@ -3,11 +3,10 @@ import type { Context } from '../context.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
-import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
+import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, parseReply, explainSshFailure } from '../io/remote.js';
-import { clearForwardState } from '../io/tunnel-state.js';
-import { stopTunnelProcess } from '../io/tunnel-process.js';
+import { closeForwards } from '../io/connection.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('stop takes one target name', 'e.g. jupyter-ssh-setup stop gpu');
@@ -20,14 +19,17 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   return 0;
 }
 
-/** Stops exactly our server (the launch script checks its pid), then closes the shared connection. */
+/**
+ * Stops exactly our server (the launch script checks its pid) and takes our
+ * forwards off the shared connection; the login itself stays up for its
+ * ControlPersist, so the next start or `ssh NAME` needs no new login
+ * (`disconnect` closes it).
+ */
 export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context): Promise<{ name: string; stopped: boolean; pid?: number; jobId?: string; was?: string; state?: string }> {
   // Reuse the shared connection when it is up; otherwise a one-off connection.
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'stop', false), ctx, { timeoutMs: 60_000 });
+  const result = await ssh(buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
   const reply = parseReply(result.stdout);
-  await ssh(buildControlArgs(profile.name, 'exit'), ctx);
-  await clearForwardState(paths, profile.name);
-  await stopTunnelProcess(paths, profile.name);
+  await closeForwards(profile, paths, ctx);
   if (!reply) throw explainSshFailure(result, profile);
   if (!reply.ok) throw new RuntimeFailure(`stopping Jupyter on ${profile.name} failed: ${reply.message ?? reply.error}`, `Look at ~/.jupyter-ssh-setup/${profile.name}/ on the remote.`);
   // Batch launchers cancel the job: its id, and its state before and after.

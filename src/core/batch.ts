@@ -219,7 +219,7 @@ export function nextPollDelay(previousMs: number): number {
 export function buildBatchStatusArgs(name: string, waitMs: number): string[] {
   const command = buildRemoteCommand(name, 'status');
   if (!command.startsWith('exec ')) throw new Error('the remote status command no longer starts with exec');
-  return [...sharedConnectionOptions(name, true), '--', name, `exec env JSS_WAIT_MS=${Math.max(0, Math.round(waitMs))} ${command.slice('exec '.length)}`];
+  return [...sharedConnectionOptions(), '--', name, `exec env JSS_WAIT_MS=${Math.max(0, Math.round(waitMs))} ${command.slice('exec '.length)}`];
 }
 
 export type { SchedulerSettings };

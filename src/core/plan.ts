@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Profile } from './profile.js';
-import { formatHop } from './profile.js';
+import { formatHop, persistOf } from './profile.js';
+import { CONTROL_PATH, planHops, type HopFacts } from './connection.js';
 import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
 import { upsertBlock, removeBlock } from './marked-block.js';
@@ -30,7 +31,7 @@ export interface Paths {
 }
 
 /** The names of the shell functions we generate (also fish's autoload file names). */
-export const FUNCTION_NAMES = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'jptt', 'port_forward'] as const;
+export const FUNCTION_NAMES = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'remote_notebook_disconnect', 'jptt', 'port_forward'] as const;
 
 /** For fish: the POSIX functions file the fish wrappers run with bash, and the wrappers. */
 export function fishFiles(paths: Paths): { functionsSh: string; wrappers: string[] } {
@@ -59,10 +60,32 @@ export interface RenderOptions {
   sshHasSessionType: boolean;
   /** Connection sharing exists (not on Windows' OpenSSH): write ControlMaster lines. */
   multiplex?: boolean;
+  /** ControlPath of every block (core/connection.ts controlPathFor); default ~/.ssh/jss-%C. */
+  controlPath?: string;
+  /** Which jump hops the user's own config sets up (left as written). */
+  hops?: HopFacts;
+}
+
+/** A ControlPath keeps its own %C; only a literal % elsewhere (in HOME) is escaped. */
+function sshPercentKeepTokens(path: string): string {
+  return path.endsWith('/jss-%C') ? sshPercent(path.slice(0, -'/jss-%C'.length)) + '/jss-%C' : sshPercent(path);
 }
 
 /** The ssh_config text of our own file, holding every profile's Host blocks. */
 export function renderSshHosts(profiles: Profile[], options: RenderOptions): string {
+  const multiplex = options.multiplex !== false;
+  const controlPath = multiplex ? sshPercentKeepTokens(options.controlPath ?? CONTROL_PATH) : undefined;
+  const { proxyJump, aliases } = planHops(profiles, options.hops, multiplex);
+  const hops = aliases.map((a) => ({
+    name: a.alias,
+    comment: `jump host ${formatHop(a.hop)} for ${a.usedBy.join(", ")}: one login, shared`,
+    hostName: sshPercent(a.hop.host),
+    user: a.hop.user,
+    port: a.hop.port,
+    proxyJump: a.proxyJump,
+    controlPath,
+    persist: a.persist,
+  }));
   const hosts = [...profiles]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((p) => {
@@ -77,8 +100,9 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
         user: p.user,
         port: p.port,
         identity: p.identity ? sshPercent(p.identity) : undefined,
-        proxyJump: p.jump.length ? p.jump.map(formatHop).join(',') : undefined,
-        controlPath: options.multiplex === false ? undefined : '~/.ssh/jss-%C',
+        proxyJump: proxyJump.get(p.name),
+        controlPath,
+        persist: persistOf(p),
         tunnel: fixedForward
           ? {
               listen: `127.0.0.1:${p.localPort}`,
@@ -88,7 +112,7 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
           : undefined,
       };
     });
-  return renderTemplate('ssh-hosts.conf.ejs', { hosts }, 'ssh');
+  return renderTemplate('ssh-hosts.conf.ejs', { hosts, hops }, 'ssh');
 }
 
 /** The body of our marked block in the user's ssh config: one Include line. */
@@ -108,6 +132,7 @@ export function renderProfileShell(profile: Profile): string {
       localPort: profile.localPort,
       remotePort: profile.remotePort,
       launcher: profile.launcher,
+      persist: persistOf(profile),
       urlPath: urlPath(profile),
       remoteStart: buildRemoteCommand(profile.name, 'start'),
       remoteStop: buildRemoteCommand(profile.name, 'stop'),

@@ -63,6 +63,11 @@ export interface Profile {
   scheduler: SchedulerSettings;
   /** Keep the tunnel up through drops (autossh). */
   reconnect?: boolean;
+  /**
+   * How long the shared login stays up after its last use (ssh's ControlPersist:
+   * `4h`, `10m`, `no`). Absent means DEFAULT_PERSIST.
+   */
+  persist?: string;
   /** The files setup wrote for this profile, so remove finds them again. */
   files?: { sshConfig: string; rc: string };
 }
@@ -95,9 +100,31 @@ export interface ProfileInput {
   qos?: string;
   directive?: string | string[];
   reconnect?: boolean;
+  persist?: string;
 }
 
 export const DEFAULT_PORT = 8888;
+/** One login per hop per working day: the shared connection outlives 4 idle hours. */
+export const DEFAULT_PERSIST = '4h';
+
+/**
+ * --persist: `no`, or an ssh time like `10m`, `4h`, `1h30m`, `90` (seconds).
+ * `yes`/`0` (forever) is refused: a login that never ends outlives a laptop's
+ * network and a site's session policy.
+ */
+export function validatePersist(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  checkPrintable('--persist', value);
+  const v = value.trim().toLowerCase();
+  if (v === 'no') return 'no';
+  if (/^([0-9]+[smhdw]?)+$/.test(v) && /[1-9]/.test(v) && v.length <= 16) return v;
+  throw new ValidationError('--persist', value, 'how long the login stays up after its last use: a time like 10m, 4h or 1h30m, or no');
+}
+
+/** The profile's persistence, for ControlPersist: DEFAULT_PERSIST when unset. */
+export function persistOf(profile: Pick<Profile, 'persist'>): string {
+  return profile.persist ?? DEFAULT_PERSIST;
+}
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const HOST_RE = /^[A-Za-z0-9_]([A-Za-z0-9._-]{0,252}[A-Za-z0-9_])?$/;
@@ -330,6 +357,8 @@ export function validateProfile(input: ProfileInput): Profile {
     scheduler,
     ...(input.reconnect ? { reconnect: true } : {}),
   };
+  const persist = validatePersist(input.persist === undefined ? undefined : String(input.persist));
+  if (persist !== undefined && persist !== DEFAULT_PERSIST) profile.persist = persist;
   return profile;
 }
 
@@ -363,5 +392,6 @@ export function profileToInput(profile: Profile): ProfileInput {
     qos: s.qos,
     directive: s.directives,
     reconnect: profile.reconnect,
+    persist: profile.persist,
   };
 }

@@ -31,8 +31,3 @@ export function buildRemoteCommand(name: string, action: RemoteAction): string {
 export function urlPath(profile: Pick<Profile, 'app'>): string {
   return profile.app === 'lab' ? '/lab' : profile.app === 'notebook' ? '/tree' : '/';
 }
-
-/** Where our CLI and our shell functions keep the shared connection for a target. */
-export function controlPath(name: string): string {
-  return `~/.ssh/jss-${name}.ctl`;
-}

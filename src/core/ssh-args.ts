@@ -1,6 +1,6 @@
 import type { Hop } from './profile.js';
 import { formatHop } from './profile.js';
-import { buildRemoteCommand, controlPath, type RemoteAction } from './remote.js';
+import { buildRemoteCommand, type RemoteAction } from './remote.js';
 
 /**
  * Argument arrays for every ssh we run. Pure: tests compare them as data,
@@ -8,30 +8,43 @@ import { buildRemoteCommand, controlPath, type RemoteAction } from './remote.js'
  * can become an ssh option.
  */
 
-/** Options that make every step of one command share a single connection. */
-export function sharedConnectionOptions(name: string, persist: boolean): string[] {
-  return [
-    '-o', 'ControlMaster=auto',
-    '-o', `ControlPersist=${persist ? 'yes' : 'no'}`,
-    '-o', `ControlPath=${controlPath(name)}`,
-    '-o', 'ConnectTimeout=15',
-  ];
+/**
+ * Options of every ssh to a target. Connection sharing itself comes from our
+ * Host block (ControlMaster auto, ControlPath ~/.ssh/jss-%C, ControlPersist),
+ * not from here: so a connection the user's own `ssh NAME` opened is the one
+ * we use, and the one we open is the one their next `ssh NAME` uses.
+ */
+export function sharedConnectionOptions(): string[] {
+  return ['-o', 'ConnectTimeout=15'];
 }
 
 /** ssh NAME <launch-script action>; `start` also installs the script from stdin. */
-export function buildRemoteActionArgs(name: string, action: RemoteAction, persist = true): string[] {
-  return [...sharedConnectionOptions(name, persist), '--', name, buildRemoteCommand(name, action)];
+export function buildRemoteActionArgs(name: string, action: RemoteAction): string[] {
+  return [...sharedConnectionOptions(), '--', name, buildRemoteCommand(name, action)];
 }
 
-/** Control commands to the shared connection: -O check | exit | forward | cancel. */
+/** ssh NAME true: opens the shared connection (or checks that it carries). */
+export function buildLoginArgs(name: string): string[] {
+  return [...sharedConnectionOptions(), '--', name, 'true'];
+}
+
+/**
+ * Control commands to the shared connection: -O check | exit | forward | cancel.
+ * `ControlMaster=no`: with `auto` from the config, `-O` would open a new master.
+ */
 export function buildControlArgs(name: string, op: 'check' | 'exit' | 'forward' | 'cancel', forward?: string): string[] {
   return [
     '-o', 'ControlMaster=no',
-    '-o', `ControlPath=${controlPath(name)}`,
     '-O', op,
     ...(forward ? ['-L', forward] : []),
     '--', name,
   ];
+}
+
+/** The pid in `-O check`'s "Master running (pid=N)". */
+export function parseMasterPid(stderr: string): number | undefined {
+  const m = /Master running \(pid=(\d+)\)/.exec(stderr);
+  return m ? Number(m[1]) : undefined;
 }
 
 export function forwardSpec(localPort: number, remoteHost: string, remotePort: number): string {

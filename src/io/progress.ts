@@ -14,14 +14,7 @@ export function createProgress(ctx: Context, quiet = false): Progress {
   if (quiet) return { phase() {}, done() {} };
   const started = Date.now();
   const tty = Boolean(ctx.stderr.isTTY) && ctx.env.TERM !== 'dumb';
-  if (!tty) {
-    return {
-      phase(text) {
-        ctx.stderr.write(`${text}\n`);
-      },
-      done() {},
-    };
-  }
+  if (!tty) return createPlainProgress(ctx);
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let current = '';
   let i = 0;
@@ -40,5 +33,15 @@ export function createProgress(ctx: Context, quiet = false): Progress {
       clearInterval(timer);
       ctx.stderr.write('\r\u001b[2K');
     },
+  };
+}
+
+/** Plain lines, one a phase: for logs and pipes, and while ssh may prompt on the terminal. */
+export function createPlainProgress(ctx: Context): Progress {
+  return {
+    phase(text) {
+      ctx.stderr.write(`${text}\n`);
+    },
+    done() {},
   };
 }

@@ -6,6 +6,7 @@ import { maskSecrets, canMultiplex, withoutMultiplexing } from '../core/ssh-args
 import { RuntimeFailure } from '../errors.js';
 import type { Profile } from '../core/profile.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
+import { canPrompt } from './terminal.js';
 
 /** Runs ssh with an argument array; --verbose prints it (tokens masked). */
 export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
@@ -13,6 +14,11 @@ export async function ssh(args: string[], ctx: Context, options: RunOptions = {}
     const plain = withoutMultiplexing(args);
     if (plain === null) return { exitCode: 255, stdout: '', stderr: 'no connection sharing here\n', argv: ['ssh', ...args], timedOut: false };
     args = plain;
+  }
+  // No one to answer a password or code prompt: fail at once instead of hanging.
+  if (!canPrompt(ctx.env) && !args.includes('-O') && !args.includes('-G')) {
+    const dd = args.indexOf('--');
+    args = [...args.slice(0, dd < 0 ? 0 : dd), '-o', 'BatchMode=yes', ...args.slice(dd < 0 ? 0 : dd)];
   }
   if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(showArg).join(' '))}\n`);
   return runProcess('ssh', args, options);

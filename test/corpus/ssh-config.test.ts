@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import fse from 'fs-extra';
 import { readKnownAliases } from '../../src/io/read-ssh-config.js';
-import { runCli, tempHome, sshG, sshGValues, mapLimit, snapshotTree, cutMarkedBlock, type ProcessResult, type CliResult } from '../helpers/cli.js';
+import { runCli, runProgram, tempHome, sshG, sshGValues, mapLimit, snapshotTree, cutMarkedBlock, type ProcessResult, type CliResult } from '../helpers/cli.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const corpusDir = join(root, 'fixtures/corpus/ssh-config');
@@ -59,14 +59,28 @@ function normalizeError(r: ProcessResult): string {
   return r.stderr.replace(/line \d+/g, 'line N').replace(/\/tmp\/[^\s:]+/g, 'PATH').replace(/\r/g, '');
 }
 
-/** Our alias resolves to exactly what setup was asked for. */
-function assertOurTarget(r: ProcessResult, where: string): void {
+/** What sharing the connection sets on our own hop alias: everything else must resolve as the hop itself would. */
+const SHARING_KEYS = /^(host|controlmaster|controlpath|controlpersist|serveraliveinterval|serveralivecountmax) /;
+
+/**
+ * Our alias resolves to exactly what setup was asked for. Its jump host is a
+ * hop alias of ours (one shared login) only where the user's config has no
+ * settings for that host, and that alias then resolves exactly as
+ * `ssh -l jumpuser -p 2200 bastion.example` does in their config.
+ */
+async function assertOurTarget(r: ProcessResult, where: string, config: string): Promise<void> {
   assert.is(r.code, 0, `ssh -G ${NAME} fails on ${where}: ${r.stderr}`);
   const v = sshGValues(r.stdout);
   assert.is(v.get('hostname'), '10.9.8.7', `hostname of ${NAME} in ${where}`);
   assert.is(v.get('user'), 'jssuser', `user of ${NAME} in ${where}`);
   assert.is(v.get('port'), '2222', `port of ${NAME} in ${where}`);
-  assert.is(v.get('proxyjump'), 'jumpuser@bastion.example:2200', `proxyjump of ${NAME} in ${where}`);
+  const jump = v.get('proxyjump');
+  if (jump === 'jumpuser@bastion.example:2200') return;
+  assert.is(jump, 'jss-hop-bastion.example-jumpuser-2200', `proxyjump of ${NAME} in ${where}`);
+  const [alias, raw] = await Promise.all([sshG(config, jump!), runProgram('ssh', ['-G', '-F', config, '-l', 'jumpuser', '-p', '2200', '--', 'bastion.example'])]);
+  const keep = (text: string) => text.split('\n').filter((l) => !SHARING_KEYS.test(l)).join('\n');
+  assert.fixture(keep(alias.stdout), keep(raw.stdout), `the hop alias resolves as the hop itself in ${where}`);
+  assert.is(sshGValues(alias.stdout).get('controlmaster'), 'auto');
 }
 
 interface Outcome {
@@ -119,12 +133,9 @@ async function checkCorpusFile(file: string): Promise<void> {
 
     // (b) Ours gets our HostName, User, Port and ProxyJump, whatever Host * or global lines say.
     const ours = await sshG(config, NAME);
-    if (ours.code === 0) assertOurTarget(ours, `the user's config`);
-    else {
-      assert.ok(failsAsIs, `ssh -G ${NAME} fails only after setup: ${ours.stderr}`);
-      assertOurTarget(await sshG(include, NAME), 'our own include file');
-    }
-    assertOurTarget(await sshG(include, NAME), 'our own include file');
+    if (ours.code === 0) await assertOurTarget(ours, `the user's config`, config);
+    else assert.ok(failsAsIs, `ssh -G ${NAME} fails only after setup: ${ours.stderr}`);
+    await assertOurTarget(await sshG(include, NAME), 'our own include file', include);
 
     // (c) Outside our block, not a byte changed.
     const written = await fs.readFile(config);
@@ -192,7 +203,7 @@ async function roundTrip(home: string, config: string, text: string | Buffer, ex
   assert.is(setup.code, 0, show(setup));
   const written = await fs.readFile(config, 'utf8');
   assert.ok(Buffer.from(cutMarkedBlock(written).rest, 'utf8').equals(original), 'outside our block the file is unchanged');
-  assertOurTarget(await sshG(config, NAME), 'the config');
+  await assertOurTarget(await sshG(config, NAME), 'the config', config);
   const again = await runCli(setupArgs(config, rc, extra), { home });
   assert.is(again.code, 0, show(again));
   assert.match(again.stdout, /Nothing to change/);
@@ -259,7 +270,7 @@ test('a config that is a symlink stays a link, and its target gets the change', 
     assert.is(cutMarkedBlock(written).rest, text);
     // Our own file sits beside the link, in ~/.ssh, not beside its target.
     assert.ok(await fse.pathExists(join(home, '.ssh', 'jupyter-ssh-setup.conf')));
-    assertOurTarget(await sshG(config, NAME), 'the linked config');
+    await assertOurTarget(await sshG(config, NAME), 'the linked config', config);
     const removed = await runCli(['remove', '--all'], { home });
     assert.is(removed.code, 0, show(removed));
     assert.ok((await fs.lstat(config)).isSymbolicLink(), 'still a symlink after remove');
@@ -290,7 +301,7 @@ test('a missing ~/.ssh is created 0700 and the config 0600 (the default paths)',
     assert.is((await fs.stat(join(sshDir, 'config'))).mode & 0o777, 0o600);
     assert.is((await fs.stat(join(sshDir, 'jupyter-ssh-setup.conf'))).mode & 0o777, 0o600);
     assert.ok(await fse.pathExists(join(home, '.bashrc')), 'the default rc is ~/.bashrc');
-    assertOurTarget(await sshG(join(sshDir, 'config'), NAME), 'the new config');
+    await assertOurTarget(await sshG(join(sshDir, 'config'), NAME), 'the new config', join(sshDir, 'config'));
     const removed = await runCli(['remove', '--all'], { home });
     assert.is(removed.code, 0, show(removed));
     assert.not.ok(await fse.pathExists(join(sshDir, 'config')), 'the config setup created is gone');
@@ -348,7 +359,7 @@ test('a corpus file with Include lines: the includes keep working, relative and 
     assert.is(setup.code, 0, show(setup));
     const after = await sshG(config, 'lab-included');
     assert.fixture(after.stdout, before.stdout);
-    assertOurTarget(await sshG(config, NAME), 'the config with Include lines');
+    await assertOurTarget(await sshG(config, NAME), 'the config with Include lines', config);
     assert.is(cutMarkedBlock(await fs.readFile(config, 'utf8')).rest, text);
     const removed = await runCli(['remove', '--all'], { home });
     assert.is(removed.code, 0, show(removed));

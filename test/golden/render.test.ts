@@ -94,12 +94,45 @@ test('golden files: no orphans', async () => {
   assert.equal(dirs, ['_all', ...profiles.map((p) => p.name)].sort(), 'one golden directory per fixture profile, plus _all');
 });
 
+/**
+ * The jump chain an alias really goes through: ProxyJump, with each generated
+ * hop alias (jss-hop-*) followed to the host, user and port it stands for.
+ */
+async function effectiveJumps(config: string, values: Map<string, string>): Promise<string | undefined> {
+  const pj = values.get('proxyjump');
+  if (!pj) return undefined;
+  const out: string[] = [];
+  for (const hop of pj.split(',')) {
+    if (!hop.startsWith('jss-hop-')) {
+      out.push(hop);
+      continue;
+    }
+    const v = sshGValues((await sshG(config, hop)).stdout);
+    const before = await effectiveJumps(config, v);
+    if (before) out.push(before);
+    assert.is(v.get('controlmaster'), 'auto', `${hop} shares its connection`);
+    const host = v.get('hostname')!;
+    out.push(formatHop({ host, user: v.get('user'), port: v.get('port') === '22' ? undefined : Number(v.get('port')) }));
+  }
+  return out.join(',');
+}
+
+/** A hop as ssh -G shows it after a generated alias: explicit user and port as given. */
+function expectedJumps(p: Profile): string {
+  return p.jump.map((h) => formatHop({ host: h.host.toLowerCase(), user: h.user, port: h.port && h.port !== 22 ? h.port : undefined })).join(',');
+}
+
 /** What ssh -G must show for a profile's alias. */
-function assertResolves(values: Map<string, string>, p: Profile, where: string): void {
+async function assertResolves(values: Map<string, string>, p: Profile, where: string, config: string): Promise<void> {
   assert.is(values.get('hostname'), p.host.toLowerCase(), `hostname in ${where}`);
   if (p.user) assert.is(values.get('user'), p.user, `user in ${where}`);
   assert.is(values.get('port'), String(p.port ?? 22), `port in ${where}`);
-  if (p.jump.length) assert.is(values.get('proxyjump'), p.jump.map(formatHop).join(','), `proxyjump in ${where}`);
+  if (p.jump.length) {
+    const seen = await effectiveJumps(config, values);
+    // A hop written without a user gets the local user from ssh -G of its alias.
+    const normal = (chain: string) => chain.split(',').map((h) => h.replace(/^[^@]*@/, '')).join(',');
+    assert.is(normal(seen ?? ''), normal(expectedJumps(p)), `proxyjump in ${where}`);
+  }
   else assert.is(values.get('proxyjump'), undefined, `no proxyjump in ${where}`);
   // ssh -G shows IdentityFile as written, with %% still escaped.
   if (p.identity) assert.is(values.get('identityfile'), p.identity.replace(/%/g, '%%'), `identityfile in ${where}`);
@@ -113,12 +146,12 @@ for (const { file, profile: p } of fixtures) {
       const path = await scratchFile(`${p.name}/${variant}`, text);
       const main = await sshG(path, p.name);
       ok(main, `ssh -G -F ${variant} ${p.name}`);
-      assertResolves(sshGValues(main.stdout), p, variant);
+      await assertResolves(sshGValues(main.stdout), p, variant, path);
       const tunnel = await sshG(path, `${p.name}-tunnel`);
       ok(tunnel, `ssh -G -F ${variant} ${p.name}-tunnel`);
       const t = sshGValues(tunnel.stdout);
       if (p.launcher === 'plain' && p.remotePort !== 'auto') {
-        assertResolves(t, p, `${variant} (tunnel)`);
+        await assertResolves(t, p, `${variant} (tunnel)`, path);
         assert.is(t.get('localforward'), `[127.0.0.1]:${p.localPort} [127.0.0.1]:${p.remotePort}`);
         assert.is(t.get('exitonforwardfailure'), 'yes');
         assert.is(t.get('sessiontype'), sshHasSessionType ? 'none' : 'default');
@@ -208,7 +241,7 @@ test('golden _all: the shell functions', async () => {
     ['shellcheck -s sh', 'shellcheck', ['-s', 'sh', path]],
   ]);
   // Sourced in bash, zsh and sh, every function the README lists is defined.
-  const names = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'jptt', 'port_forward'];
+  const names = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'remote_notebook_disconnect', 'jptt', 'port_forward'];
   for (const shell of ['bash', 'zsh', 'sh']) {
     const r = await runProgram(shell, ['-c', `. "$1" && for f in ${names.join(' ')}; do command -v "$f" >/dev/null || { echo "missing $f"; exit 1; }; done`, shell, path]);
     ok(r, `sourcing the functions in ${shell}`);
@@ -220,10 +253,10 @@ test('golden _all: every profile in one SSH Host file', async () => {
   await golden('_all/ssh-hosts.conf', text);
   const path = await scratchFile('_all/ssh-hosts.conf', text);
   const results = await mapLimit(profiles, 4, (p) => sshG(path, p.name));
-  profiles.forEach((p, i) => {
+  for (const [i, p] of profiles.entries()) {
     ok(results[i]!, `ssh -G ${p.name}`);
-    assertResolves(sshGValues(results[i]!.stdout), p, `the file of all profiles (${p.name})`);
-  });
+    await assertResolves(sshGValues(results[i]!.stdout), p, `the file of all profiles (${p.name})`, path);
+  }
   // Sorted by name, so the file does not depend on the order profiles were set up in.
   assert.is(renderSshHosts([...profiles].reverse(), { sshHasSessionType: true }), text);
 });

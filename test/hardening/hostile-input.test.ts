@@ -89,7 +89,15 @@ test('accepted values with metacharacters render into files that parse and never
   const g = execFileSync('ssh', ['-G', '-F', join(dir, 'hosts.conf'), 'lab-1'], { encoding: 'utf8' });
   // ssh -G shows the escaped form; ssh expands %% to a literal % when it opens the key.
   assert.match(g, 'identityfile /home/u/.ssh/my key %%h');
-  assert.match(g, 'proxyjump bob@[fe80::1]:2222,alice@login.example.org');
+  // The jump hosts, each behind a hop alias of ours that shares its login, keep their exact values.
+  const hop = (alias: string) => execFileSync('ssh', ['-G', '-F', join(dir, 'hosts.conf'), alias], { encoding: 'utf8' });
+  const last = /^proxyjump (.*)$/m.exec(g)![1]!;
+  assert.match(hop(last), /^hostname login\.example\.org$/m);
+  assert.match(hop(last), /^user alice$/m);
+  const first = /^proxyjump (.*)$/m.exec(hop(last))![1]!;
+  assert.match(hop(first), /^hostname fe80::1$/m);
+  assert.match(hop(first), /^user bob$/m);
+  assert.match(hop(first), /^port 2222$/m);
   // The notebook dir is one literal word in the script.
   const launch = readFileSync(join(dir, 'launch.sh'), 'utf8');
   const line = launch.split('\n').find((l) => l.startsWith('JSS_NOTEBOOK_DIR='))!;

@@ -1,0 +1,160 @@
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { Context } from '../context.js';
+import type { Paths } from '../core/plan.js';
+import type { Profile } from '../core/profile.js';
+import { buildControlArgs, forwardSpec, parseMasterPid } from '../core/ssh-args.js';
+import { runProcess } from './ssh.js';
+import { ssh, multiplexing } from './remote.js';
+import { readTextIfExists, writeFileAtomic, ensureDir } from './files.js';
+import { readForwardState, clearForwardState } from './tunnel-state.js';
+import { stopTunnelProcess } from './tunnel-process.js';
+
+/**
+ * The shared connection of a target, as the I/O edge sees it: is it up, which
+ * jump connections does it ride on, which forwards of ours does it carry.
+ * The sockets are the ones our Host blocks name (ControlPath ~/.ssh/jss-%C),
+ * so this is the same connection as the user's own `ssh NAME`.
+ */
+
+export interface MasterState {
+  open: boolean;
+  pid?: number;
+}
+
+/** `ssh -O check NAME`: asks the master over its socket (no network, no login). */
+export async function checkMaster(name: string, ctx: Context): Promise<MasterState> {
+  if (!multiplexing(ctx)) return { open: false };
+  const r = await ssh(buildControlArgs(name, 'check'), ctx, { timeoutMs: 10_000 });
+  const pid = parseMasterPid(r.stderr);
+  return r.exitCode === 0 ? { open: true, ...(pid ? { pid } : {}) } : { open: false };
+}
+
+/** What `ssh -G NAME` resolves: the socket path and the ProxyJump chain. */
+export interface Resolved {
+  controlPath: string | undefined;
+  proxyJump: string[];
+}
+
+export async function resolveAlias(name: string, ctx: Context): Promise<Resolved> {
+  const r = await runProcess('ssh', ['-G', ...configArgs(ctx), '--', name], { timeoutMs: 10_000 });
+  const line = (key: string) => new RegExp(`^${key} (.*)$`, 'm').exec(r.stdout)?.[1];
+  const cp = line('controlpath');
+  const pj = line('proxyjump');
+  return { controlPath: cp && cp !== 'none' ? cp : undefined, proxyJump: pj && pj !== 'none' ? pj.split(',') : [] };
+}
+
+/** `-F FILE` when JSS_SSH_CONFIG names the ssh config to use (the demo's); else none. */
+export function configArgs(ctx: Context): string[] {
+  return ctx.env.JSS_SSH_CONFIG ? ['-F', ctx.env.JSS_SSH_CONFIG] : [];
+}
+
+/** The generated hop aliases (jss-hop-*) a name's connection goes through, nearest first. */
+export async function hopAliases(name: string, ctx: Context, depth = 0): Promise<string[]> {
+  if (depth > 8) return [];
+  const { proxyJump } = await resolveAlias(name, ctx);
+  const last = proxyJump.at(-1);
+  if (!last || !last.startsWith('jss-hop-') || proxyJump.length > 1) return [];
+  return [last, ...(await hopAliases(last, ctx, depth + 1))];
+}
+
+/** A forward that `forward` added to the shared connection, besides the notebook's own. */
+export interface ExtraForward {
+  localPort: number;
+  host: string;
+  remotePort: number;
+}
+
+function extraForwardsPath(paths: Paths, name: string): string {
+  return join(paths.configDir, 'state', `${name}.forwards`);
+}
+
+/** The extra forwards: one "LOCALPORT HOST REMOTEPORT" line each (shell functions read it too). */
+export async function readExtraForwards(paths: Paths, name: string): Promise<ExtraForward[]> {
+  const text = (await readTextIfExists(extraForwardsPath(paths, name))) ?? '';
+  return text
+    .split('\n')
+    .map((l) => /^(\d+) (\S+) (\d+)\s*$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ localPort: Number(m[1]), host: m[2]!, remotePort: Number(m[3]) }));
+}
+
+export async function writeExtraForwards(paths: Paths, name: string, forwards: ExtraForward[]): Promise<void> {
+  if (forwards.length === 0) {
+    await rm(extraForwardsPath(paths, name), { force: true });
+    return;
+  }
+  await ensureDir(join(paths.configDir, 'state'), 0o700);
+  await writeFileAtomic(extraForwardsPath(paths, name), forwards.map((f) => `${f.localPort} ${f.host} ${f.remotePort}\n`).join(''), 0o600);
+}
+
+/**
+ * Takes every forward of ours off the shared connection (`-O cancel`: the
+ * notebook's and the extra ones) and ends a tunnel process of our own; the
+ * connection itself stays up for its ControlPersist.
+ */
+export async function closeForwards(profile: Profile, paths: Paths, ctx: Context): Promise<void> {
+  const main = await readForwardState(paths, profile.name);
+  const extra = await readExtraForwards(paths, profile.name);
+  if (multiplexing(ctx)) {
+    await Promise.all(
+      [...(main ? [main] : []), ...extra].map((f) => ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(f.localPort, f.host, f.remotePort)), ctx, { timeoutMs: 10_000 })),
+    );
+  }
+  await clearForwardState(paths, profile.name);
+  await writeExtraForwards(paths, profile.name, []);
+  await stopTunnelProcess(paths, profile.name);
+}
+
+export interface DisconnectResult {
+  name: string;
+  /** The connections closed: the target's own, then jump hosts'. */
+  closed: string[];
+  /** Connections left up because another target's connection goes through them. */
+  kept: { alias: string; usedBy: string[] }[];
+}
+
+/**
+ * Closes a target's shared connection and those of its jump hosts that no
+ * other open target of ours needs. Connections are identified by their socket
+ * (two of our aliases for the same machine and account share one).
+ */
+export async function disconnectTargets(targets: Profile[], all: Profile[], paths: Paths, ctx: Context): Promise<DisconnectResult[]> {
+  const names = new Set(targets.map((p) => p.name));
+  // Which sockets the other targets hold open: their own and their hops'.
+  const inUse = new Map<string, string[]>();
+  await Promise.all(
+    all
+      .filter((p) => !names.has(p.name))
+      .map(async (p) => {
+        if (!(await checkMaster(p.name, ctx)).open) return;
+        const chain = [p.name, ...(await hopAliases(p.name, ctx))];
+        for (const alias of chain) {
+          const cp = (await resolveAlias(alias, ctx)).controlPath;
+          if (cp) inUse.set(cp, [...(inUse.get(cp) ?? []), p.name]);
+        }
+      }),
+  );
+  const results: DisconnectResult[] = [];
+  const done = new Set<string>();
+  for (const target of targets) {
+    await closeForwards(target, paths, ctx);
+    const result: DisconnectResult = { name: target.name, closed: [], kept: [] };
+    for (const alias of [target.name, ...(await hopAliases(target.name, ctx))]) {
+      const cp = (await resolveAlias(alias, ctx)).controlPath;
+      if (!cp || done.has(cp)) continue;
+      const users = inUse.get(cp);
+      if (users) {
+        result.kept.push({ alias, usedBy: users });
+        continue;
+      }
+      done.add(cp);
+      if ((await checkMaster(alias, ctx)).open) {
+        await ssh(buildControlArgs(alias, 'exit'), ctx, { timeoutMs: 10_000 });
+        result.closed.push(alias);
+      }
+    }
+    results.push(result);
+  }
+  return results;
+}
