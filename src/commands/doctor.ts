@@ -6,7 +6,9 @@ import { formatHop } from '../core/profile.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortFree } from '../io/remote.js';
+import { ssh, parseReply, isLocalPortFree, multiplexing } from '../io/remote.js';
+import { checkMaster } from '../io/connection.js';
+import { SOCKET_PATH_LIMIT } from '../core/connection.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { runProcess, parseSshG } from '../io/ssh.js';
@@ -41,6 +43,26 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/**
+ * Connection sharing: the socket path must fit a Unix socket (104 bytes on
+ * macOS, 108 on Linux, with the 17 characters ssh adds while it binds).
+ */
+async function checkSharing(profile: Profile, ctx: Context, report: (c: Check) => void, controlPath: string | undefined): Promise<boolean> {
+  if (!multiplexing(ctx) || !controlPath || controlPath === 'none') return true;
+  const limit = process.platform === 'linux' ? 108 : SOCKET_PATH_LIMIT;
+  const length = Buffer.byteLength(controlPath) + 17;
+  if (length > limit) {
+    report({
+      check: 'connection sharing',
+      ok: false,
+      detail: `the socket path ${controlPath} is ${length} bytes with ssh's suffix, over the ${limit}-byte limit: every step would log in again`,
+      hint: `Use a shorter HOME, or set up again with JSS_NO_MULTIPLEX=1 (a connection per step).`,
+    });
+    return false;
+  }
+  return true;
+}
+
 /** Runs the checks in order and stops at the first failure: later ones depend on it. */
 export async function diagnose(profile: Profile, ctx: Context, report: (c: Check) => void, forward?: { localPort: number }): Promise<void> {
   const g = await runProcess('ssh', ['-G', '--', profile.name], { timeoutMs: 10_000 });
@@ -58,7 +80,13 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
   const via = resolved.get('proxyjump')?.[0];
   report({ check: 'SSH config', ok: true, detail: `${profile.name} -> ${resolved.get('user')?.[0]}@${hostName}:${resolved.get('port')?.[0]}${via && via !== 'none' ? ' via ' + via : ''}` });
 
-  for (let i = 0; i < profile.jump.length; i++) {
+  if (!(await checkSharing(profile, ctx, report, resolved.get('controlpath')?.[0]))) return;
+  const master = await checkMaster(profile.name, ctx);
+  if (master.open) {
+    // A live login proves every hop; probing them again would be new logins (a code each, with 2FA).
+    report({ check: 'connection', ok: true, detail: `logged in (ssh pid ${master.pid ?? '?'}): every hop answers; reusing it` });
+  }
+  for (let i = 0; i < (master.open ? 0 : profile.jump.length); i++) {
     const hop = profile.jump[i]!;
     const label = `jump host ${formatHop(hop)}`;
     const result = await runProcess('ssh', buildProbeArgs(formatHop(hop), profile.jump.slice(0, i), PROBE_TIMEOUT_SECONDS), { timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (i + 1) });
@@ -70,7 +98,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     report({ check: label, ok: true, detail: 'reachable, key accepted' });
   }
 
-  const target = await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', profile.name, 'true'], {
+  const target = master.open ? { exitCode: 0, stdout: '', stderr: '', argv: [], timedOut: false } : await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', profile.name, 'true'], {
     timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (profile.jump.length + 1),
   });
   if (target.exitCode !== 0) {

@@ -186,7 +186,10 @@ export async function openForward(profile: Profile, paths: Paths, ctx: Context, 
   // The configured local port, or the next free one.
   const wanted = profile.localPort;
   for (let port = wanted; port < wanted + 50 && port <= 65535; port++) {
-    if (!(await isLocalPortFree(port)) || !(await open(port))) continue;
+    // On the shared connection, a port already forwarded there to the same place
+    // (a concurrent start) is accepted by the master as it is; another program's
+    // port makes the forward fail, and the next port is tried.
+    if ((ownProcess && !(await isLocalPortFree(port))) || !(await open(port))) continue;
     if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
     await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });
     return port;

@@ -33,14 +33,9 @@ export function controlPathFor(home: string, passwdHome: string): string {
 }
 
 /**
- * The longest socket path ssh creates for a ControlPath: while it sets up a
- * master it binds `PATH.` plus 16 random characters, and `%C` is 40 hex digits.
+ * Unix socket paths are limited to 104 bytes on macOS and the BSDs (108 on
+ * Linux); ssh binds PATH plus 17 characters while it sets up a master.
  */
-export function controlSocketLength(home: string): number {
-  return `${home.replace(/\/+$/, '')}/.ssh/jss-`.length + 40 + 17;
-}
-
-/** Unix socket paths are limited to 104 bytes on macOS and the BSDs, 108 on Linux. */
 export const SOCKET_PATH_LIMIT = 104;
 
 /** What the I/O layer found out about each hop (by formatHop text). */
@@ -135,10 +130,4 @@ export function planHops(profiles: Profile[], facts: HopFacts | undefined, multi
     proxyJump.set(profile.name, written.join(','));
   }
   return { proxyJump, aliases: [...aliases.values()].sort((a, b) => a.alias.localeCompare(b.alias)) };
-}
-
-/** The hop aliases a profile's connection goes through, nearest to the target last. */
-export function hopAliasesOf(profile: Profile, all: Profile[], facts: HopFacts | undefined): string[] {
-  const { aliases } = planHops(all, facts, true);
-  return aliases.filter((a) => a.usedBy.includes(profile.name)).map((a) => a.alias);
 }

@@ -11,6 +11,7 @@ PKGS=(
   shellcheck zsh fish tmux iproute2 procps curl sudo
   slurm-wlm slurm-wlm-torque munge
   podman podman-docker runc mmdebstrap
+  libpam-oath oathtool
 )
 # Daemons the packages above could start; used only to stop new PIDs.
 DAEMONS=" sshd munged slurmctld slurmd slurmdbd dbus-daemon "

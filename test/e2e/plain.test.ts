@@ -59,7 +59,9 @@ it('direct target: start gives a URL that answers, stop leaves nothing', async (
 it('two hops: ssh gpu runs on gpu, reachable only through login', async () => {
   await setup('--name', 'gpu', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--app', 'server');
   const conf = readFileSync(`${bed.home}/.ssh/jupyter-ssh-setup.conf`, 'utf8');
-  assert.match(conf, `ProxyJump ${LOGIN_HOP}`);
+  // The jump host behind a hop alias of ours, so that its login is shared.
+  assert.match(conf, 'ProxyJump jss-hop-10.200.1.2-jssbed');
+  assert.match(conf, /Host jss-hop-10\.200\.1\.2-jssbed\n  HostName 10\.200\.1\.2\n  User jssbed\n/);
   const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'hostname']);
   assert.is(r.stdout.trim(), 'gpu', r.stderr);
 });
@@ -69,6 +71,8 @@ let token = '';
 let localPort = 0;
 
 it('two hops: a cold start authenticates once per hop and gives a working URL', async () => {
+  // Cold: the login of the direct target (the same machine and account as the jump host) goes first.
+  assert.is((await cli(bed, ['disconnect', '--all'])).code, 0);
   const loginBefore = countAccepted(bed, 'login');
   const gpuBefore = countAccepted(bed, 'gpu');
   const r = await cli(bed, ['start', 'gpu', '--json']);
@@ -124,8 +128,10 @@ it('stop (no new login) leaves no Jupyter process and a free local port', async 
   assert.is(countAccepted(bed, 'gpu'), gpuBefore);
   assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
   assert.ok(await waitFor(() => portIsFree(localPort), 3000), 'local port free');
-  const left = (await livePids(bed.user)).filter((p) => p.args.includes('jss-gpu.ctl'));
-  assert.equal(left, [], 'no shared connection left');
+  // The login stays up for the next start (one login per hop per day); disconnect closes it.
+  assert.is((await asUser(bed, ['ssh', '-o', 'ControlMaster=no', '-O', 'check', 'gpu'])).code, 0, 'the login stays up');
+  assert.is((await cli(bed, ['disconnect', '--all'])).code, 0);
+  assert.ok(await waitFor(async () => !(await livePids(bed.user)).some((p) => /\bssh\b/.test(p.args)), 3000), 'no ssh of ours after disconnect');
 });
 
 it('the generated functions: remote_notebook_start / status / stop through bash -ic', async () => {
@@ -237,6 +243,7 @@ it('doctor passes on a healthy target and names Jupyter when it is missing', asy
 });
 
 it('doctor names the jump host when its sshd is down', async () => {
+  await cli(bed, ['disconnect', '--all']);
   await bedCommand('stop-sshd', 'login');
   try {
     const r = await cli(bed, ['doctor', 'gpu', '--json']);

@@ -5,6 +5,7 @@
  * Without root the bed cannot exist: tests then register as skipped.
  */
 import { execa } from 'execa';
+import { suite, type Test } from 'uvu';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -164,4 +165,22 @@ print(out, end="")
 `;
   const r = await execa('/usr/bin/python3', ['-c', script, String(localPort), token, code], { timeout: 90_000 });
   return String(r.stdout);
+}
+
+/**
+ * A suite on the bed: brought up before, the user reset before and after;
+ * `it` registers tests that are skipped without root. `ctx.bed` is the state.
+ */
+export function bedSuite(name: string): { suite: Test; it: Test; ctx: { bed: BedState } } {
+  const s = suite(name);
+  const ctx = { bed: undefined as unknown as BedState };
+  s.before(async () => {
+    if (!isRoot) return;
+    ctx.bed = (await bedUp())!;
+    await resetUser(ctx.bed);
+  });
+  s.after(async () => {
+    if (isRoot && ctx.bed) await resetUser(ctx.bed);
+  });
+  return { suite: s, it: isRoot ? s : (s.skip as unknown as Test), ctx };
 }
