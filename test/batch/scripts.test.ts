@@ -24,6 +24,7 @@ const profilesDir = join(root, 'fixtures/batch/profiles');
 const goldenDir = join(root, 'fixtures/batch/golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+if (!hasShellcheck) reportMissing('shellcheck', 'shellcheck checks');
 
 const fixtures = readdirSync(profilesDir)
   .filter((f) => f.endsWith('.json'))
@@ -109,6 +110,7 @@ g.run();
 /** A stand-in for jupyter: a tiny server that answers /api/status with 200 for the right token. */
 const FAKE_JUPYTER = String.raw`#!/usr/bin/env python3
 import http.server, json, os, sys
+import { reportMissing } from '../helpers/tools.js';
 record = os.environ["FAKE"]
 with open(os.path.join(record, "jupyter-argv"), "w") as f:
     json.dump(sys.argv, f)

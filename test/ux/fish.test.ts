@@ -4,8 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, withTempHome } from '../helpers/cli.js';
+import { needing } from '../helpers/tools.js';
 
-test('fish users get autoloaded functions that run the POSIX ones with bash; remove takes them out', async () => {
+needing(test, 'fish')('fish users get autoloaded functions that run the POSIX ones with bash; remove takes them out', async () => {
   await withTempHome(async (home) => {
     const r = await runCli(['setup', '--yes', '--name', 'gpu', '--host', 'gpu.example.org', '--user', 'u', '--shell', 'fish'], { home });
     assert.is(r.code, 0, r.stderr);
