@@ -53,7 +53,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'jss-demo-'));
   const home = await demoDir(join(dir, 'home'));
   const notebooks = await demoDir(join(dir, 'notebooks'));
-  out.write(`jupyter-ssh-setup demo: the real setup -> start -> kernel -> stop against a throwaway "remote" on this machine.\nEverything it writes is in ${dir} (removed at the end); your ~/.ssh and rc files are not touched.\n`);
+  out.write(`Demo of jupyter-ssh-setup: the real setup -> start -> kernel -> stop against a throwaway "remote" on this machine.\nEverything it writes is in ${dir} (removed at the end); your ~/.ssh and rc files are not touched.\n`);
 
   let interrupted = false;
   let wake = () => {};

@@ -56,18 +56,21 @@ export function chooseApp(versions: Map<string, string>): { app: DemoTools['app'
   return undefined;
 }
 
+/** Where the programs are looked for after PATH (sbin is often not on a user's PATH). */
+export const SYSTEM_DIRS = { bin: ['/usr/bin', '/bin'], sbin: ['/usr/sbin', '/usr/local/sbin', '/sbin'], jupyter: ['/usr/bin', '/usr/local/bin'] };
+
 /**
  * Finds each part or fails with one line and the fix. A `jupyter` first on
  * PATH may belong to a Python without Jupyter's packages (a pyenv shim), so
  * every candidate is asked, and Debian's /usr/bin one last.
  */
-export async function findDemoTools(env: NodeJS.ProcessEnv): Promise<DemoTools> {
+export async function findDemoTools(env: NodeJS.ProcessEnv, dirs = SYSTEM_DIRS): Promise<DemoTools> {
   for (const tool of ['ssh', 'ssh-keygen']) {
-    if (!(await findExecutables(tool, env, ['/usr/bin', '/bin'])).length) throw new RuntimeFailure(`the demo needs the OpenSSH client (${tool}), which is not installed`, INSTALL_SSH);
+    if (!(await findExecutables(tool, env, dirs.bin)).length) throw new RuntimeFailure(`the demo needs the OpenSSH client (${tool}), which is not installed`, INSTALL_SSH);
   }
-  const [sshd] = await findExecutables('sshd', env, ['/usr/sbin', '/usr/local/sbin', '/sbin']);
+  const [sshd] = await findExecutables('sshd', env, dirs.sbin);
   if (!sshd) throw new RuntimeFailure('the demo needs the OpenSSH server binary (sshd), which is not installed', INSTALL_SSH);
-  const candidates = await findExecutables('jupyter', env, ['/usr/bin', '/usr/local/bin']);
+  const candidates = await findExecutables('jupyter', env, dirs.jupyter);
   let incomplete = '';
   for (const jupyter of candidates) {
     const r = await runProcess(jupyter, ['--version'], { timeoutMs: 30_000 });
