@@ -18,6 +18,7 @@ import fse from 'fs-extra';
 import { renderLaunchScript } from '../../src/core/plan.js';
 import { renderJobScript } from '../../src/core/batch.js';
 import { validateProfile, type Profile, type ProfileInput } from '../../src/core/profile.js';
+import { reportMissing } from '../helpers/tools.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const profilesDir = join(root, 'fixtures/batch/profiles');
@@ -110,7 +111,6 @@ g.run();
 /** A stand-in for jupyter: a tiny server that answers /api/status with 200 for the right token. */
 const FAKE_JUPYTER = String.raw`#!/usr/bin/env python3
 import http.server, json, os, sys
-import { reportMissing } from '../helpers/tools.js';
 record = os.environ["FAKE"]
 with open(os.path.join(record, "jupyter-argv"), "w") as f:
     json.dump(sys.argv, f)
