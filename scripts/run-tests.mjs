@@ -2,7 +2,11 @@
 // Runs every test file with uvu (TypeScript through tsx), unit files two at a
 // time and end-to-end files (test/e2e, on the real test bed) one after the
 // other, then prints one summary line: "N passed, N failed, N skipped".
-import { spawn } from 'node:child_process';
+// As root it first installs the Debian packages the tests use
+// (test/bed/install.sh: instant when they are there; JSS_NO_INSTALL=1 skips it).
+// Without root, or without a package, tests are skipped and one line each says
+// what enables them; the summary line stays the last line printed (CI reads it).
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -26,6 +30,9 @@ const unit = all.filter((f) => !e2e.includes(f));
 // eslint-disable-next-line no-control-regex
 const strip = (s) => s.replace(/\u001b\[[0-9;]*m/g, '');
 
+/** `jss-skip: ...` lines the test files print (test/helpers/tools.ts), each once. */
+const skipReasons = new Set();
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -35,6 +42,7 @@ function runFile(file) {
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (code) => {
       const text = strip(output);
+      for (const m of text.matchAll(/^jss-skip: (.*)$/gm)) skipReasons.add(m[1]);
       const num = (label) => {
         const m = new RegExp(`${label}:\\s+(\\d+)`).exec(text);
         return m ? Number(m[1]) : undefined;
@@ -74,14 +82,34 @@ function bed(action) {
     child.on('close', resolve);
   });
 }
+function finish(results) {
+  const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+  for (const reason of skipReasons) console.log(`skipped: ${reason}`);
+  const failed = sum('failed');
+  console.log(`${sum('passed')} passed, ${failed} failed, ${sum('skipped')} skipped`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+if (root0 && process.env.JSS_NO_INSTALL !== '1') {
+  const r = spawnSync('bash', [join(root, 'test/bed/install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    console.log('test/bed/install.sh could not install the packages the tests need (see above); JSS_NO_INSTALL=1 npm test runs without them');
+    finish([{ passed: 0, failed: 1, skipped: 0 }]);
+    process.exit();
+  }
+}
+// The OpenSSH client is the one program the unit tests cannot do without (setup checks every config with ssh -G).
+if (spawnSync('ssh', ['-V'], { stdio: 'ignore' }).error) {
+  console.log('the tests need the OpenSSH client (ssh): sudo apt-get install openssh-client, or run npm test as root to install everything');
+  finish([{ passed: 0, failed: 1, skipped: 0 }]);
+  process.exit();
+}
+if (e2e.length && !root0) skipReasons.add(`not root, so the ${e2e.length} end-to-end files on the test bed (network namespaces, sshd, SLURM, podman) are skipped: sudo npm test installs what they need and runs them`);
+
 const unitResults = await pool(unit, 2);
 // Tear down only a bed this run brought up: one that was up before belongs to someone else.
 const wasUp = e2e.length && root0 ? (await bed('status')) === 0 : true;
 if (e2e.length && root0) await bed('up');
 const e2eResults = await pool(e2e, 1);
 if (!wasUp && !process.env.KEEP_BED) await bed('down');
-const results = [...unitResults, ...e2eResults];
-const sum = (k) => results.reduce((n, r) => n + r[k], 0);
-const failed = sum('failed');
-console.log(`${sum('passed')} passed, ${failed} failed, ${sum('skipped')} skipped`);
-process.exitCode = failed ? 1 : 0;
+finish([...unitResults, ...e2eResults]);

@@ -209,6 +209,22 @@ environment activates; the local port is free.`,
     load: () => import('./commands/remove.js'),
   },
   {
+    name: 'demo',
+    summary: 'see it work with no server: setup, start, a kernel cell, stop, against a throwaway sshd here',
+    usage: 'jupyter-ssh-setup demo [--keep] [--json]',
+    options: { keep: { type: 'boolean' }, ...json },
+    help: `Runs the real pipeline against a private "remote": an sshd of your own on
+127.0.0.1 (a random port, its own host key and login key, no root) and the
+Jupyter installed here. Every file it generates goes into one temporary
+directory (its own HOME and ssh config), removed at the end; your ~/.ssh and
+rc files are not touched. Needs the OpenSSH client and server binaries and
+Jupyter (Debian/Ubuntu: apt-get install openssh-server jupyter-server python3-ipykernel).
+  --keep    stay up until Ctrl+C, to open the URL in a browser; shows the Host blocks
+  --json    print {ok, url, kernelOutput, app, sshPort, seconds}; progress goes to stderr`,
+    examples: ['npm run demo', 'jupyter-ssh-setup demo', 'jupyter-ssh-setup demo --keep'],
+    load: () => import('./commands/demo.js'),
+  },
+  {
     name: 'completion',
     summary: 'print a shell completion script (commands, flags, target names)',
     usage: 'jupyter-ssh-setup completion bash|zsh',

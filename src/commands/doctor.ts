@@ -6,7 +6,7 @@ import { formatHop } from '../core/profile.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortFree, multiplexing } from '../io/remote.js';
+import { ssh, parseReply, isLocalPortFree, multiplexing, sshConfigArgs } from '../io/remote.js';
 import { checkMaster } from '../io/connection.js';
 import { SOCKET_PATH_LIMIT } from '../core/connection.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
@@ -65,7 +65,7 @@ async function checkSharing(profile: Profile, ctx: Context, report: (c: Check) =
 
 /** Runs the checks in order and stops at the first failure: later ones depend on it. */
 export async function diagnose(profile: Profile, ctx: Context, report: (c: Check) => void, forward?: { localPort: number }): Promise<void> {
-  const g = await runProcess('ssh', ['-G', '--', profile.name], { timeoutMs: 10_000 });
+  const g = await runProcess('ssh', [...sshConfigArgs(ctx.env), '-G', '--', profile.name], { timeoutMs: 10_000 });
   const resolved = parseSshG(g.stdout);
   const hostName = resolved.get('hostname')?.[0];
   if (g.exitCode !== 0 || hostName?.toLowerCase() !== profile.host.toLowerCase()) {
@@ -89,7 +89,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
   for (let i = 0; i < (master.open ? 0 : profile.jump.length); i++) {
     const hop = profile.jump[i]!;
     const label = `jump host ${formatHop(hop)}`;
-    const result = await runProcess('ssh', buildProbeArgs(formatHop(hop), profile.jump.slice(0, i), PROBE_TIMEOUT_SECONDS), { timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (i + 1) });
+    const result = await runProcess('ssh', [...sshConfigArgs(ctx.env), ...buildProbeArgs(formatHop(hop), profile.jump.slice(0, i), PROBE_TIMEOUT_SECONDS)], { timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (i + 1) });
     if (result.exitCode !== 0) {
       const [detail, ...more] = explainSshText(result, profile);
       report({ check: label, ok: false, detail: detail!, hint: more.join(' ') || undefined });
@@ -98,7 +98,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     report({ check: label, ok: true, detail: 'reachable, key accepted' });
   }
 
-  const target = master.open ? { exitCode: 0, stdout: '', stderr: '', argv: [], timedOut: false } : await runProcess('ssh', ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', profile.name, 'true'], {
+  const target = master.open ? { exitCode: 0, stdout: '', stderr: '', argv: [], timedOut: false } : await runProcess('ssh', [...sshConfigArgs(ctx.env), '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', profile.name, 'true'], {
     timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (profile.jump.length + 1),
   });
   if (target.exitCode !== 0) {

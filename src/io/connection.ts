@@ -5,7 +5,7 @@ import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { buildControlArgs, forwardSpec, parseMasterPid } from '../core/ssh-args.js';
 import { runProcess } from './ssh.js';
-import { ssh, multiplexing } from './remote.js';
+import { ssh, multiplexing, sshConfigArgs } from './remote.js';
 import { readTextIfExists, writeFileAtomic, ensureDir } from './files.js';
 import { readForwardState, clearForwardState } from './tunnel-state.js';
 import { stopTunnelProcess } from './tunnel-process.js';
@@ -37,16 +37,11 @@ export interface Resolved {
 }
 
 export async function resolveAlias(name: string, ctx: Context): Promise<Resolved> {
-  const r = await runProcess('ssh', ['-G', ...configArgs(ctx), '--', name], { timeoutMs: 10_000 });
+  const r = await runProcess('ssh', [...sshConfigArgs(ctx.env), '-G', '--', name], { timeoutMs: 10_000 });
   const line = (key: string) => new RegExp(`^${key} (.*)$`, 'm').exec(r.stdout)?.[1];
   const cp = line('controlpath');
   const pj = line('proxyjump');
   return { controlPath: cp && cp !== 'none' ? cp : undefined, proxyJump: pj && pj !== 'none' ? pj.split(',') : [] };
-}
-
-/** `-F FILE` when JSS_SSH_CONFIG names the ssh config to use (the demo's); else none. */
-export function configArgs(ctx: Context): string[] {
-  return ctx.env.JSS_SSH_CONFIG ? ['-F', ctx.env.JSS_SSH_CONFIG] : [];
 }
 
 /** The generated hop aliases (jss-hop-*) a name's connection goes through, nearest first. */

@@ -8,6 +8,16 @@ import type { Profile } from '../core/profile.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
 import { canPrompt } from './terminal.js';
 
+/**
+ * `JSS_SSH_CONFIG=FILE` makes every ssh the CLI runs for a target read FILE
+ * (`ssh -F FILE`) instead of ~/.ssh/config. OpenSSH finds ~/.ssh/config through
+ * the password database, not $HOME, so a HOME of its own (as `demo` uses) needs
+ * this to reach the config that setup wrote there. Unset: no arguments.
+ */
+export function sshConfigArgs(env: NodeJS.ProcessEnv): string[] {
+  return env.JSS_SSH_CONFIG ? ['-F', env.JSS_SSH_CONFIG] : [];
+}
+
 /** Runs ssh with an argument array; --verbose prints it (tokens masked). */
 export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
   if (!multiplexing(ctx)) {
@@ -20,6 +30,7 @@ export async function ssh(args: string[], ctx: Context, options: RunOptions = {}
     const dd = args.indexOf('--');
     args = [...args.slice(0, dd < 0 ? 0 : dd), '-o', 'BatchMode=yes', ...args.slice(dd < 0 ? 0 : dd)];
   }
+  args = [...sshConfigArgs(ctx.env), ...args];
   if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(showArg).join(' '))}\n`);
   return runProcess('ssh', args, options);
 }

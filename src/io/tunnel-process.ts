@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import type { Paths } from '../core/plan.js';
 import { buildAutosshArgs, buildTunnelProcessArgs } from '../core/ssh-args.js';
 import { runProcess } from './ssh.js';
-import { isLocalPortOpen } from './remote.js';
+import { isLocalPortOpen, sshConfigArgs } from './remote.js';
 import { ensureDir } from './files.js';
 
 /**
@@ -48,12 +48,12 @@ export async function startTunnelProcess(paths: Paths, name: string, spec: strin
   await stopTunnelProcess(paths, name);
   const pidFile = tunnelPidPath(paths, name);
   if (supervised) {
-    const args = buildAutosshArgs(name, spec);
+    const args = [...sshConfigArgs(ctx.env), ...buildAutosshArgs(name, spec)];
     if (ctx.verbose) ctx.stderr.write(`$ AUTOSSH_GATETIME=0 autossh ${args.join(' ')}\n`);
     const r = await runProcess('autossh', args, { timeoutMs: 30_000, env: { ...ctx.env, AUTOSSH_GATETIME: '0', AUTOSSH_PIDFILE: pidFile } });
     return r.exitCode === 0 && waitForListener(localPort, () => true);
   }
-  const args = buildTunnelProcessArgs(name, spec);
+  const args = [...sshConfigArgs(ctx.env), ...buildTunnelProcessArgs(name, spec)];
   if (ctx.verbose) ctx.stderr.write(`$ ssh ${args.join(' ')}\n`);
   const child = spawn('ssh', args, { detached: true, stdio: 'ignore', env: ctx.env });
   let exited = false;

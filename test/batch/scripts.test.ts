@@ -18,12 +18,14 @@ import fse from 'fs-extra';
 import { renderLaunchScript } from '../../src/core/plan.js';
 import { renderJobScript } from '../../src/core/batch.js';
 import { validateProfile, type Profile, type ProfileInput } from '../../src/core/profile.js';
+import { reportMissing } from '../helpers/tools.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const profilesDir = join(root, 'fixtures/batch/profiles');
 const goldenDir = join(root, 'fixtures/batch/golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+if (!hasShellcheck) reportMissing('shellcheck', 'shellcheck checks');
 
 const fixtures = readdirSync(profilesDir)
   .filter((f) => f.endsWith('.json'))

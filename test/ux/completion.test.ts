@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, withTempHome } from '../helpers/cli.js';
+import { installed, needing, reportMissing } from '../helpers/tools.js';
 
 async function script(shell: string): Promise<string> {
   return withTempHome(async (home) => {
@@ -18,11 +19,12 @@ test('bash completion parses and passes shellcheck', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jss-comp-'));
   writeFileSync(join(dir, 'c.bash'), await script('bash'));
   execFileSync('bash', ['-n', join(dir, 'c.bash')]);
-  execFileSync('shellcheck', ['-s', 'bash', join(dir, 'c.bash')]);
+  if (installed('shellcheck')) execFileSync('shellcheck', ['-s', 'bash', join(dir, 'c.bash')]);
+  else reportMissing('shellcheck', 'shellcheck checks');
   rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
-test('zsh completion parses', async () => {
+needing(test, 'zsh')('zsh completion parses', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jss-comp-'));
   writeFileSync(join(dir, 'c.zsh'), await script('zsh'));
   execFileSync('zsh', ['-n', join(dir, 'c.zsh')]);
@@ -37,7 +39,7 @@ test('completion needs bash or zsh', async () => {
   });
 });
 
-test('TAB completes a target name in a real bash on a pseudo-terminal', async () => {
+needing(test, 'tmux')('TAB completes a target name in a real bash on a pseudo-terminal', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jss-comp-'));
   const profiles = join(dir, 'cfg', 'jupyter-ssh-setup', 'profiles');
   mkdirSync(profiles, { recursive: true });

@@ -29,7 +29,8 @@ for (const line of commands) {
   test(`README: ${line}`, async () => {
     await withTempHome(async (home) => {
       let argv = words(line);
-      const needsRemote = ['start', 'stop', 'status', 'open', 'doctor'].includes(argv[0] ?? '');
+      // demo runs for real in test/demo/demo.test.ts.
+      const needsRemote = ['start', 'stop', 'status', 'open', 'doctor', 'demo', 'forward', 'disconnect'].includes(argv[0] ?? '');
       if (argv.length === 0) argv = ['--help']; // the wizard: no terminal here
       if (needsRemote) argv = [...argv, '--help'];
       if (argv[0] === 'remove' && !argv.includes('--dry-run')) {
