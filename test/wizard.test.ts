@@ -190,7 +190,7 @@ test('SLURM target: flags skip their questions; only the launcher questions are 
   assert.equal(p.scheduler, { partition: 'gpu', time: '2:00:00', cpus: 8, gpus: 'a100:1', directives: [] });
   assert.is(p.remotePort, 'auto', 'a batch job picks its port');
   assert.is(p.localPort, 8888);
-  assert.match(include(home), /ProxyJump login\.hpc\.edu/);
+  assert.match(include(home), /ProxyJump jss-hop-login\.hpc\.edu\n[\s\S]*Host jss-hop-login\.hpc\.edu\n  HostName login\.hpc\.edu\n|Host jss-hop-login\.hpc\.edu\n  HostName login\.hpc\.edu\n[\s\S]*ProxyJump jss-hop-login\.hpc\.edu\n/);
   // The remote-port question offered auto for a batch job.
   assert.is(r.asked.find((a) => a.message.startsWith("Jupyter's port"))!.default, 'auto');
 });
