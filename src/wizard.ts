@@ -4,7 +4,8 @@
  * question has a default (the stored profile on a re-run, what `ssh -G` says
  * about a picked alias, or the same default --yes takes). Answers are
  * validated as they are typed, by the same functions and with the same
- * messages as the flags. Nothing is written until applySetup's confirmation.
+ * messages as the flags. The wizard writes nothing: commands/setup.ts applies
+ * the profile it returns, after its confirmation.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,10 +28,10 @@ import {
   type Profile,
   type ProfileInput,
 } from './core/profile.js';
-import { applySetup, localUser, type SetupOptions } from './commands/setup.js';
+import type { SetupOptions } from './types.js';
 import { CancelledError, ValidationError } from './errors.js';
 import { readKnownAliases, type KnownAlias } from './io/read-ssh-config.js';
-import { readProfiles, resolvePaths, defaultShell } from './io/store.js';
+import { readProfiles, resolvePaths, defaultShell, localUser } from './io/store.js';
 import { isPromptCancel, createPrompter } from './io/prompts.js';
 import { resolveWithSsh, runProcess, type RunResult } from './io/ssh.js';
 import { colors, tildify } from './io/output.js';
@@ -74,7 +75,17 @@ export const steps: Step[] = [
   askShell,
 ];
 
-export async function runWizard(input: ProfileInput, options: SetupOptions, ctx: Context): Promise<number> {
+/** What the wizard hands to setup: the profile, and its questions around the writes. */
+export interface WizardResult {
+  profile: Profile;
+  /** "Write these changes?", asked once the plan is shown. */
+  confirm: () => Promise<boolean>;
+  /** After the files are written: offers the connection test and says what to type next. */
+  afterWrite: () => Promise<void>;
+}
+
+/** Asks every question not answered by a flag; writes nothing (commands/setup.ts does). */
+export async function runWizard(input: ProfileInput, options: SetupOptions, ctx: Context): Promise<WizardResult> {
   const prompter = guardCancel(ctx.prompter ?? (await createPrompter(ctx)));
   const paths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc });
   const c = colors(ctx);
@@ -99,9 +110,16 @@ export async function runWizard(input: ProfileInput, options: SetupOptions, ctx:
   const profile = validateProfile(finalInput(w));
 
   ctx.stdout.write('\n' + summarize(profile, w) + '\n\n');
-  const code = await applySetup(profile, options, ctx, () => prompter.confirm({ message: 'Write these changes?', default: true }));
-  if (code !== 0 || options.dryRun || options.json) return code;
+  return {
+    profile,
+    confirm: () => prompter.confirm({ message: 'Write these changes?', default: true }),
+    afterWrite: () => offerConnectionTest(profile, w),
+  };
+}
 
+/** After the writes: "Test the connection now?", then what to type next. */
+async function offerConnectionTest(profile: Profile, w: WizardState): Promise<void> {
+  const { ctx, options, prompter } = w;
   const finalPaths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
   // The files are written now: a Ctrl+C here must not claim "nothing written".
   const test = await prompter.confirm({ message: `Test the connection now (ssh ${profile.name} true)?`, default: true }).catch((error: unknown) => {
@@ -118,7 +136,6 @@ export async function runWizard(input: ProfileInput, options: SetupOptions, ctx:
             `To check hop by hop: npx jupyter-ssh-setup doctor ${profile.name}\n`,
     );
   }
-  return 0;
 }
 
 // ---------------------------------------------------------------- the steps

@@ -16,8 +16,7 @@ import { buildBatchStatusArgs, explainFinalState, jobLogRelative, nextPollDelay,
 import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
 import { clearForwardState, readForwardState } from '../io/tunnel-state.js';
 import { createProgress, type Progress } from '../io/progress.js';
-import type { StartResult } from './start.js';
-import type { StatusRow } from './status.js';
+import type { StartResult, StatusRow } from '../core/notebook.js';
 
 /** The JSON line of the batch launch script's start/status/stop. */
 export interface BatchReply extends RemoteReply {

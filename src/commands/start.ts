@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
 import { CancelledError, RuntimeFailure, UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
@@ -14,21 +14,8 @@ import { readForwardState, writeForwardState } from '../io/tunnel-state.js';
 import { hasAutossh, startTunnelProcess, stopTunnelProcess, hasTunnelProcess } from '../io/tunnel-process.js';
 import { createProgress } from '../io/progress.js';
 import { colors } from '../io/output.js';
-
-export interface StartResult {
-  name: string;
-  url: string;
-  token: string;
-  localPort: number;
-  remotePort: number;
-  host: string;
-  node: string;
-  pid: number;
-  reused: boolean;
-  /** Batch launchers: the job that runs Jupyter. */
-  jobId?: string;
-  scheduler?: 'slurm' | 'pbs';
-}
+import { openUrl } from '../io/browser.js';
+import type { StartResult } from '../core/notebook.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('start takes one target name', 'e.g. jupyter-ssh-setup start gpu');
@@ -184,13 +171,4 @@ function printReady(result: StartResult, profile: Profile, ctx: Context): void {
       `  local port ${result.localPort} -> ${where} port ${result.remotePort}, ${result.jobId ? `${result.scheduler?.toUpperCase()} job ${result.jobId}` : `pid ${result.pid}`}\n` +
       `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n`,
   );
-}
-
-export async function openUrl(url: string, ctx: Context): Promise<void> {
-  try {
-    const { default: open } = await import('open');
-    await open(url, { wait: false });
-  } catch (error) {
-    ctx.stderr.write(`Could not open a browser (${(error as Error).message}); open the URL above by hand.\n`);
-  }
 }

@@ -1,6 +1,6 @@
 import type { Profile, SchedulerSettings } from './profile.js';
 import { renderTemplate } from './render.js';
-import { containerData } from './plan.js';
+import { containerData } from './container.js';
 import { buildRemoteCommand } from './remote.js';
 import { sharedConnectionOptions } from './ssh-args.js';
 
