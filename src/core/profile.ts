@@ -106,6 +106,7 @@ const USER_RE = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$/;
 
 /** Refuses characters that no generated file can carry: newlines, NUL, other controls. */
 function checkPrintable(field: string, value: string): void {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   if (/[\0-\x1f\x7f]/.test(value)) {
     throw new ValidationError(field, value, 'newlines, NUL and other control characters are not allowed');
   }
@@ -225,10 +226,10 @@ export function parseEnvSpec(text: string, field = '--env'): EnvStep {
   if (!(ENV_KINDS as readonly string[]).includes(kind) || value === '') {
     throw new ValidationError(field, text, 'one of venv:PATH, conda:NAME, module:NAME or cmd:COMMAND');
   }
-  if (kind === 'conda' && !/^[A-Za-z0-9_~.\/][A-Za-z0-9_.+\/~-]*$/.test(value)) {
+  if (kind === 'conda' && !/^[A-Za-z0-9_~./][A-Za-z0-9_.+/~-]*$/.test(value)) {
     throw new ValidationError(field, text, 'a conda environment name or prefix path (letters, digits, ".", "_", "-", "/")');
   }
-  if (kind === 'module' && !/^[A-Za-z0-9_][A-Za-z0-9_.+\/ -]*$/.test(value)) {
+  if (kind === 'module' && !/^[A-Za-z0-9_][A-Za-z0-9_.+/ -]*$/.test(value)) {
     throw new ValidationError(field, text, 'module names (letters, digits, ".", "_", "-", "+", "/"), several separated by spaces');
   }
   if (kind === 'venv') validatePath(value, field);
@@ -270,7 +271,7 @@ export function validateProfile(input: ProfileInput): Profile {
     if (input.image === undefined || input.image === '') {
       throw new ValidationError('--image', input.image, `an image is required with --container ${kind}, e.g. --image ${kind === 'apptainer' ? '~/images/jupyter.sif' : 'quay.io/jupyter/base-notebook'}`);
     }
-    image = schedulerWord(input.image, '--image', /^(~\/)?[A-Za-z0-9_.\/][A-Za-z0-9_.:@\/+-]*$/, 'an image reference like registry/name:tag or a path to a .sif file');
+    image = schedulerWord(input.image, '--image', /^(~\/)?[A-Za-z0-9_./][A-Za-z0-9_.:@/+-]*$/, 'an image reference like registry/name:tag or a path to a .sif file');
   } else if (input.image) {
     throw new ValidationError('--image', input.image, '--image needs --container docker, podman or apptainer');
   }
