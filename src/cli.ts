@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Context } from './context.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError, InternalError, UsageError } from './errors.js';
 import type { Command, ParsedArgs } from './types.js';
 import { COMMAND_SPECS, COMMON_OPTIONS, EXIT_CODES } from './command-specs.js';
 
@@ -116,7 +116,8 @@ export function report(error: unknown, ctx: Context): number {
     ctx.stderr.write('Cancelled, nothing written.\n');
     return 130;
   }
+  // An InternalError, or anything else not ours: a bug.
   ctx.stderr.write(`jupyter-ssh-setup: internal error: ${e?.stack ?? String(error)}\n`);
   ctx.stderr.write('  This is a bug. Please report it with the output above.\n');
-  return 70;
+  return error instanceof InternalError ? error.exitCode : 70;
 }

@@ -72,11 +72,12 @@ export const COMMAND_SPECS: CommandSpec[] = [
   --remote-port N|auto  Jupyter's port on the remote (default 8888; auto picks a free one)
   --local-port N        port on this machine (default: the remote port, or 8888)
   --notebook-dir PATH   directory Jupyter opens in, on the remote
-  --shell SHELL         bash | zsh: which rc file gets the functions (default from $SHELL)
+  --shell SHELL         bash | zsh | fish: which shell gets the functions (default from $SHELL)
   --partition --time --account --mem --cpus --gpus --qos --directive LINE
                         batch job settings (slurm/pbs)
   --ssh-config FILE     SSH config to extend (default ~/.ssh/config)
-  --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc)
+  --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc;
+                        for fish the functions directory, ~/.config/fish/functions)
   --reconnect           keep the tunnel up through network drops (uses autossh)
   --dry-run             show the diff of every file, write nothing
   -y, --yes             take defaults for every question not given as a flag

@@ -6,6 +6,7 @@ import { maskSecrets, canMultiplex, withoutMultiplexing } from '../core/ssh-args
 import { RuntimeFailure } from '../errors.js';
 import type { Profile } from '../core/profile.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
+import { shQuote } from '../core/quote.js';
 
 /** Runs ssh with an argument array; --verbose prints it (tokens masked). */
 export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
@@ -14,16 +15,12 @@ export async function ssh(args: string[], ctx: Context, options: RunOptions = {}
     if (plain === null) return { exitCode: 255, stdout: '', stderr: 'no connection sharing here\n', argv: ['ssh', ...args], timedOut: false };
     args = plain;
   }
-  if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(showArg).join(' '))}\n`);
+  if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(shQuote).join(' '))}\n`);
   return runProcess('ssh', args, options);
 }
 
 export function multiplexing(ctx: Context): boolean {
   return canMultiplex(process.platform, ctx.env);
-}
-
-function showArg(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./~-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The one JSON line a launch-script action prints. */
