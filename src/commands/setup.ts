@@ -62,7 +62,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const interactive = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY) || ctx.prompter !== undefined;
   if (!options.yes && interactive) {
     // The wizard only asks; the writes happen here, after its last answer and its confirmation.
-    const { runWizard } = await import('../wizard.js');
+    const { runWizard } = await import('../wizard/index.js');
     const wizard = await runWizard(input, options, ctx);
     const code = await applySetup(wizard.profile, options, ctx, wizard.confirm);
     if (code !== 0 || options.dryRun || options.json) return code;
