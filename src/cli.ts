@@ -1,242 +1,28 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Context } from './context.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError, InternalError, UsageError } from './errors.js';
+import type { Command, ParsedArgs } from './types.js';
+import { COMMAND_SPECS, COMMON_OPTIONS, EXIT_CODES } from './command-specs.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  options: Options;
-  help: string;
-  examples: string[];
-  /** Lazily imported: only the command that runs is loaded. */
-  load: () => Promise<{ run: (args: ParsedArgs, ctx: Context) => Promise<number> }>;
-}
-
-export interface ParsedArgs {
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
-  positionals: string[];
-}
-
-const common: Options = {
-  help: { type: 'boolean', short: 'h' },
-  verbose: { type: 'boolean', short: 'v' },
-};
-const json: Options = { json: { type: 'boolean' } };
-
-const setupOptions: Options = {
-  name: { type: 'string' },
-  host: { type: 'string' },
-  user: { type: 'string' },
-  port: { type: 'string' },
-  identity: { type: 'string' },
-  jump: { type: 'string', multiple: true },
-  launcher: { type: 'string' },
-  container: { type: 'string' },
-  image: { type: 'string' },
-  mount: { type: 'string', multiple: true },
-  'container-gpus': { type: 'boolean' },
-  env: { type: 'string', multiple: true },
-  app: { type: 'string' },
-  'remote-port': { type: 'string' },
-  'local-port': { type: 'string' },
-  'notebook-dir': { type: 'string' },
-  shell: { type: 'string' },
-  partition: { type: 'string' },
-  time: { type: 'string' },
-  account: { type: 'string' },
-  mem: { type: 'string' },
-  cpus: { type: 'string' },
-  gpus: { type: 'string' },
-  qos: { type: 'string' },
-  directive: { type: 'string', multiple: true },
-  'ssh-config': { type: 'string' },
-  rc: { type: 'string' },
-  reconnect: { type: 'boolean' },
-  persist: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  force: { type: 'boolean' },
-  ...json,
+/** Each command's module, imported only when that command runs. */
+const loaders: Record<string, Command['load']> = {
+  setup: () => import('./commands/setup.js'),
+  start: () => import('./commands/start.js'),
+  stop: () => import('./commands/stop.js'),
+  status: () => import('./commands/status.js'),
+  list: () => import('./commands/list.js'),
+  open: () => import('./commands/open.js'),
+  doctor: () => import('./commands/doctor.js'),
+  remove: () => import('./commands/remove.js'),
+  disconnect: () => import('./commands/disconnect.js'),
+  forward: () => import('./commands/forward.js'),
+  demo: () => import('./commands/demo.js'),
+  completion: () => import('./commands/completion.js'),
 };
 
-export const EXIT_CODES = `Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input (nothing written), 130 cancelled.`;
-
-export const commands: Command[] = [
-  {
-    name: 'setup',
-    summary: 'set up a target: SSH Host blocks, shell functions, launch script (the default command)',
-    usage: 'jupyter-ssh-setup setup [--name ALIAS --host HOST ...] [--dry-run] [--yes]',
-    options: setupOptions,
-    help: `Without flags on a terminal, asks (a wizard). Every question has a flag:
-  --name ALIAS          the SSH alias for the target (one word: letters, digits, . _ -)
-  --host HOST           hostname or IP of the machine Jupyter runs on
-  --user USER           login name there (default: yours, or your SSH config's)
-  --port N              SSH port (default 22)
-  --identity FILE       private key to use (e.g. ~/.ssh/id_ed25519)
-  --jump HOP            jump host, an alias or [user@]host[:port]; repeat or comma-separate, in order
-  --launcher KIND       plain | slurm | pbs (default plain)
-  --container KIND      none | docker | podman | apptainer (default none)
-  --image IMAGE         container image (docker/podman) or .sif path (apptainer)
-  --mount SPEC          extra container mount, repeatable: SRC:DST[:ro] or type=bind,src=..,dst=..
-  --container-gpus      give the container the GPUs (docker --gpus all, podman CDI, apptainer --nv)
-  --env SPEC            environment to activate, repeatable, in order:
-                        venv:PATH  conda:NAME  module:NAME  cmd:COMMAND
-  --app APP             lab | notebook | server (default lab)
-  --remote-port N|auto  Jupyter's port on the remote (default 8888; auto picks a free one)
-  --local-port N        port on this machine (default: the remote port, or 8888)
-  --notebook-dir PATH   directory Jupyter opens in, on the remote
-  --shell SHELL         bash | zsh: which rc file gets the functions (default from $SHELL)
-  --partition --time --account --mem --cpus --gpus --qos --directive LINE
-                        batch job settings (slurm/pbs)
-  --ssh-config FILE     SSH config to extend (default ~/.ssh/config)
-  --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc)
-  --reconnect           keep the tunnel up through network drops (uses autossh)
-  --persist TIME|no     how long the shared login stays up after its last use
-                        (default 4h: one login, one 2FA code, per working day; 10m, no)
-  --dry-run             show the diff of every file, write nothing
-  -y, --yes             take defaults for every question not given as a flag
-  --force               allow a name that already exists in your SSH config
-  --json                print the result as JSON`,
-    examples: [
-      'npx jupyter-ssh-setup',
-      'jupyter-ssh-setup setup --name gpu --host 10.0.0.5 --user alice --jump login.example.org --yes',
-      'jupyter-ssh-setup setup --name hpc --host login.hpc.edu --launcher slurm --partition gpu --time 2:00:00 --yes',
-      'jupyter-ssh-setup setup --name box --host gpu.lab --container docker --image jupyter/base-notebook --dry-run',
-    ],
-    load: () => import('./commands/setup.js'),
-  },
-  {
-    name: 'start',
-    summary: 'start Jupyter on a target (or reuse it), open the tunnel, print the URL',
-    usage: 'jupyter-ssh-setup start [NAME] [--open] [--json] [--yes] [--reconnect]',
-    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, reconnect: { type: 'boolean' }, ...json },
-    help: `Uses one shared SSH connection for every step, installs or updates the remote
-launch script, starts Jupyter (or reuses a running one), forwards a local port
-(the next free one when the configured one is taken) and checks that it answers.
-SLURM/PBS targets: submits the job (or reuses the queued/running one), shows its
-state while it waits, then forwards to Jupyter on the compute node via the login node.
-  --open    open the URL in your browser
-  --reconnect  keep the tunnel up through network drops with autossh (also a setup flag)
-  --json    print {url, token, localPort, remotePort, host, pid} (and jobId for batch jobs)
-  -y, --yes on Ctrl+C while a batch job waits, cancel it without asking`,
-    examples: ['jupyter-ssh-setup start gpu', 'jupyter-ssh-setup start gpu --open', 'jupyter-ssh-setup start --json | jq -r .url'],
-    load: () => import('./commands/start.js'),
-  },
-  {
-    name: 'stop',
-    summary: 'stop Jupyter on a target and close the tunnel',
-    usage: 'jupyter-ssh-setup stop [NAME] [--json]',
-    options: { ...json },
-    help: `Stops exactly the server that start started (never other processes), and takes
-its tunnel and every extra forward off the shared connection. The login itself
-stays up for its --persist time, so the next start needs no password or code;
-disconnect closes it.`,
-    examples: ['jupyter-ssh-setup stop gpu', 'jupyter-ssh-setup stop gpu && jupyter-ssh-setup disconnect gpu'],
-    load: () => import('./commands/stop.js'),
-  },
-  {
-    name: 'disconnect',
-    summary: 'close the shared login to a target (and its jump hosts), or --all',
-    usage: 'jupyter-ssh-setup disconnect NAME | --all [--json]',
-    options: { all: { type: 'boolean' }, ...json },
-    help: `Closes the shared SSH connection that start, stop, status, the shell functions
-and your own "ssh NAME" use, and those of its jump hosts that no other open target
-goes through. Jupyter keeps running; the next start or ssh logs in again.`,
-    examples: ['jupyter-ssh-setup disconnect gpu', 'jupyter-ssh-setup disconnect --all'],
-    load: () => import('./commands/disconnect.js'),
-  },
-  {
-    name: 'forward',
-    summary: 'forward one more remote port (TensorBoard, a Dask dashboard) over the shared login',
-    usage: 'jupyter-ssh-setup forward NAME REMOTE_PORT [LOCAL_PORT] [--json]',
-    options: { ...json },
-    help: `Adds 127.0.0.1:LOCAL_PORT -> REMOTE_PORT on the target to the shared connection,
-without a new login (LOCAL_PORT defaults to REMOTE_PORT, or the next free one).
-status lists these forwards; stop closes them with the notebook's tunnel.`,
-    examples: ['jupyter-ssh-setup forward gpu 6006', 'jupyter-ssh-setup forward gpu 8787 18787'],
-    load: () => import('./commands/forward.js'),
-  },
-  {
-    name: 'status',
-    summary: 'show whether Jupyter runs on a target (or on every target)',
-    usage: 'jupyter-ssh-setup status [NAME] [--json]',
-    options: { ...json },
-    help: 'Asks each target over SSH (reusing the shared connection) and checks the local tunnel.',
-    examples: ['jupyter-ssh-setup status', 'jupyter-ssh-setup status gpu --json'],
-    load: () => import('./commands/status.js'),
-  },
-  {
-    name: 'list',
-    summary: 'list the targets that are set up',
-    usage: 'jupyter-ssh-setup list [--json]',
-    options: { ...json },
-    help: 'Reads the stored profiles only; contacts no host.',
-    examples: ['jupyter-ssh-setup list', 'jupyter-ssh-setup list --json'],
-    load: () => import('./commands/list.js'),
-  },
-  {
-    name: 'open',
-    summary: 'open the running notebook of a target in the browser',
-    usage: 'jupyter-ssh-setup open [NAME]',
-    options: {},
-    help: 'Like start --open: starts Jupyter when it is not running yet.',
-    examples: ['jupyter-ssh-setup open gpu'],
-    load: () => import('./commands/open.js'),
-  },
-  {
-    name: 'doctor',
-    summary: 'check a target hop by hop and name the first thing that fails',
-    usage: 'jupyter-ssh-setup doctor [NAME] [--json]',
-    options: { ...json },
-    help: `Checks, in order: the SSH config resolves (ssh -G); each jump host answers and
-accepts your key; the target; Jupyter is installed there and its version; the
-environment activates; the local port is free.`,
-    examples: ['jupyter-ssh-setup doctor gpu'],
-    load: () => import('./commands/doctor.js'),
-  },
-  {
-    name: 'remove',
-    summary: 'take out what setup added, for one target or --all',
-    usage: 'jupyter-ssh-setup remove NAME | --all [--dry-run]',
-    options: { all: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...json },
-    help: 'After remove --all every file setup touched is as it was before (or gone, if setup created it).',
-    examples: ['jupyter-ssh-setup remove gpu', 'jupyter-ssh-setup remove --all --dry-run'],
-    load: () => import('./commands/remove.js'),
-  },
-  {
-    name: 'demo',
-    summary: 'see it work with no server: setup, start, a kernel cell, stop, against a throwaway sshd here',
-    usage: 'jupyter-ssh-setup demo [--keep] [--json]',
-    options: { keep: { type: 'boolean' }, ...json },
-    help: `Runs the real pipeline against a private "remote": an sshd of your own on
-127.0.0.1 (a random port, its own host key and login key, no root) and the
-Jupyter installed here. Every file it generates goes into one temporary
-directory (its own HOME and ssh config), removed at the end; your ~/.ssh and
-rc files are not touched. Needs the OpenSSH client and server binaries and
-Jupyter (Debian/Ubuntu: apt-get install openssh-server jupyter-server python3-ipykernel).
-  --keep    stay up until Ctrl+C, to open the URL in a browser; shows the Host blocks
-  --json    print {ok, url, kernelOutput, app, sshPort, seconds}; progress goes to stderr`,
-    examples: ['npm run demo', 'jupyter-ssh-setup demo', 'jupyter-ssh-setup demo --keep'],
-    load: () => import('./commands/demo.js'),
-  },
-  {
-    name: 'completion',
-    summary: 'print a shell completion script (commands, flags, target names)',
-    usage: 'jupyter-ssh-setup completion bash|zsh',
-    options: {},
-    help: `Install for bash:  jupyter-ssh-setup completion bash > ~/.local/share/bash-completion/completions/jupyter-ssh-setup
-Install for zsh:   jupyter-ssh-setup completion zsh > "\${fpath[1]}/_jupyter-ssh-setup"
-Target names are read from the profiles directory by the shell itself (no Node per TAB).`,
-    examples: ['jupyter-ssh-setup completion bash >> ~/.bashrc', 'source <(jupyter-ssh-setup completion zsh)'],
-    load: () => import('./commands/completion.js'),
-  },
-];
-
+export const commands: Command[] = COMMAND_SPECS.map((spec) => ({ ...spec, load: loaders[spec.name]! }));
 export function version(): string {
   const path = fileURLToPath(new URL('../package.json', import.meta.url));
   return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
@@ -303,7 +89,7 @@ export async function run(argv: string[], ctx: Context): Promise<number> {
     }
     let parsed: ParsedArgs;
     try {
-      parsed = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true, strict: true }) as ParsedArgs;
+      parsed = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true }) as ParsedArgs;
     } catch (error) {
       throw new UsageError((error as Error).message.replace(/^TypeError \[\w+\]: /, ''), `See jupyter-ssh-setup ${command.name} --help.`);
     }
@@ -333,7 +119,8 @@ export function report(error: unknown, ctx: Context): number {
     ctx.stderr.write('Cancelled, nothing written.\n');
     return 130;
   }
+  // An InternalError, or anything else not ours: a bug.
   ctx.stderr.write(`jupyter-ssh-setup: internal error: ${e?.stack ?? String(error)}\n`);
   ctx.stderr.write('  This is a bug. Please report it with the output above.\n');
-  return 70;
+  return error instanceof InternalError ? error.exitCode : 70;
 }

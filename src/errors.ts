@@ -1,7 +1,7 @@
 /**
  * Typed errors, caught in one place (cli.ts). Each carries its exit code:
  * 2 for bad usage or input (nothing was written), 1 for a runtime failure,
- * 130 for a cancel. InternalError is a bug and asks for a report.
+ * 130 for a cancel. InternalError is a bug and asks for a report (70).
  */
 export class CliError extends Error {
   readonly exitCode: number = 1;
@@ -48,6 +48,19 @@ export class ExitError extends CliError {
   constructor(code: number) {
     super(`exit ${code}`);
     this.exitCode = code;
+  }
+}
+
+/**
+ * A bug, not the user's doing: a check that validation should have made first
+ * failed. cli.ts prints it with its stack and asks for a report (exit 70), as
+ * it does for anything thrown that is not one of ours.
+ */
+export class InternalError extends Error {
+  readonly exitCode = 70;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
   }
 }
 

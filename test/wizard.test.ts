@@ -190,7 +190,7 @@ test('SLURM target: flags skip their questions; only the launcher questions are 
   assert.equal(p.scheduler, { partition: 'gpu', time: '2:00:00', cpus: 8, gpus: 'a100:1', directives: [] });
   assert.is(p.remotePort, 'auto', 'a batch job picks its port');
   assert.is(p.localPort, 8888);
-  assert.match(include(home), /ProxyJump jss-hop-login\.hpc\.edu\n[\s\S]*Host jss-hop-login\.hpc\.edu\n  HostName login\.hpc\.edu\n|Host jss-hop-login\.hpc\.edu\n  HostName login\.hpc\.edu\n[\s\S]*ProxyJump jss-hop-login\.hpc\.edu\n/);
+  assert.match(include(home), /ProxyJump jss-hop-login\.hpc\.edu\n[\s\S]*Host jss-hop-login\.hpc\.edu\n {2}HostName login\.hpc\.edu\n|Host jss-hop-login\.hpc\.edu\n {2}HostName login\.hpc\.edu\n[\s\S]*ProxyJump jss-hop-login\.hpc\.edu\n/);
   // The remote-port question offered auto for a batch job.
   assert.is(r.asked.find((a) => a.message.startsWith("Jupyter's port"))!.default, 'auto');
 });
@@ -459,7 +459,7 @@ test('the connection test runs ssh -o BatchMode=yes NAME true and explains a ref
   assert.match(r.stdout, /Running: ssh -F \S+ -o BatchMode=yes -o ConnectTimeout=10 -- local true/);
   assert.match(r.stdout, /ssh local failed/);
   assert.match(r.stdout, /The target 127\.0\.0\.1 refused the connection on port 1/);
-  assert.match(r.stdout, /When ssh local true works, type:\n  source ~\/\.bashrc\n  remote_notebook_start local/);
+  assert.match(r.stdout, /When ssh local true works, type:\n {2}source ~\/\.bashrc\n {2}remote_notebook_start local/);
 });
 
 test('a failure inside a ProxyJump is found hop by hop and names the jump host', async () => {
@@ -489,7 +489,7 @@ const failures: [string, string, RegExp][] = [
   ['jump host refuses', 'ssh: connect to host bastion.example.org port 22: Connection refused\r\nConnection closed by UNKNOWN port 65535\r\n', /The jump host bastion refused the connection on port 22/],
   ['target times out', 'ssh: connect to host node.hpc port 22: Connection timed out\r\n', /The target node\.hpc did not answer on port 22 \(Connection timed out\)/],
   ['our own timeout', '', /No answer in time/],
-  ['anything else', 'something odd\n', /ssh exited with 255:\n  something odd/],
+  ['anything else', 'something odd\n', /ssh exited with 255:\n {2}something odd/],
 ];
 for (const [what, stderr, expected] of failures) {
   test(`explains a failed connection test: ${what}`, () => {

@@ -17,8 +17,7 @@ import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, ty
 import { readForwardState } from '../io/tunnel-state.js';
 import { closeForwards } from '../io/connection.js';
 import { createProgress, type Progress } from '../io/progress.js';
-import type { StartResult } from './start.js';
-import type { StatusRow } from './status.js';
+import type { StartResult, StatusRow } from '../core/notebook.js';
 
 /** The JSON line of the batch launch script's start/status/stop. */
 export interface BatchReply extends RemoteReply {

@@ -3,7 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
 import { CliError, RuntimeFailure, UsageError } from '../errors.js';
 import { runProcess, resolveWithSsh, type RunResult } from '../io/ssh.js';

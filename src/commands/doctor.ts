@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Profile } from '../core/profile.js';

@@ -1,8 +1,9 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { startNotebook, openUrl } from './start.js';
+import { openUrl } from '../io/browser.js';
+import { startNotebook } from './start.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('open takes one target name', 'e.g. jupyter-ssh-setup open gpu');

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { rmdir } from 'node:fs/promises';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { planRemove, type FileChange, type Paths } from '../core/plan.js';
 import { applyChanges, withLock } from '../io/files.js';
 import { readProfiles, resolvePaths } from '../io/store.js';
-import { readCurrentState, renderOptions } from './setup.js';
+import { readCurrentState, renderOptions } from '../io/setup-state.js';
 import { printPlan, tildify } from '../io/output.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {

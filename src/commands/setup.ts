@@ -1,21 +1,17 @@
 import { join } from 'node:path';
 import { access, stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs, SetupOptions } from '../types.js';
 import type { Context } from '../context.js';
 import { UsageError, ValidationError, RuntimeFailure } from '../errors.js';
 import { validateProfile, profileToInput, type Profile, type ProfileInput } from '../core/profile.js';
-import { planSetup, type CurrentState, type FileChange, type Paths, type RenderOptions, profileJsonPath, profileShellPath, launchScriptPath, fishFiles } from '../core/plan.js';
-import { readTextIfExists, applyChanges, withLock, ConcurrentEditError } from '../io/files.js';
-import { readProfiles, resolvePaths, defaultShell } from '../io/store.js';
+import { planSetup, type FileChange, type Paths } from '../core/plan.js';
+import { applyChanges, withLock, ConcurrentEditError } from '../io/files.js';
+import { readProfiles, resolvePaths, defaultShell, localUser } from '../io/store.js';
+import { readCurrentState, renderOptions } from '../io/setup-state.js';
 import { readKnownAliases } from '../io/read-ssh-config.js';
-import { readSshVersion } from '../io/ssh.js';
 import { checkSshPlan } from '../io/validate-ssh.js';
 import { printPlan, tildify } from '../io/output.js';
 import { findEarlyReturn } from '../core/rc-check.js';
-import { canMultiplex } from '../core/ssh-args.js';
-import { controlPathFor } from '../core/connection.js';
-import { readHopFacts } from '../io/hop-facts.js';
 
 /** Maps the parsed flags to raw profile answers. */
 export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
@@ -52,15 +48,6 @@ export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
   };
 }
 
-export interface SetupOptions {
-  dryRun: boolean;
-  yes: boolean;
-  force: boolean;
-  json: boolean;
-  sshConfig?: string;
-  rc?: string;
-}
-
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`, 'Setup takes flags only; see jupyter-ssh-setup setup --help.');
   const v = args.values;
@@ -75,8 +62,13 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   let input = inputFromFlags(v);
   const interactive = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY) || ctx.prompter !== undefined;
   if (!options.yes && interactive) {
-    const { runWizard } = await import('../wizard.js');
-    return runWizard(input, options, ctx);
+    // The wizard only asks; the writes happen here, after its last answer and its confirmation.
+    const { runWizard } = await import('../wizard/index.js');
+    const wizard = await runWizard(input, options, ctx);
+    const code = await applySetup(wizard.profile, options, ctx, wizard.confirm);
+    if (code !== 0 || options.dryRun || options.json) return code;
+    await wizard.afterWrite();
+    return 0;
   }
   const missing = (['name', 'host'] as const).filter((k) => !input[k]);
   if (missing.length) {
@@ -102,57 +94,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   return applySetup(profile, options, ctx);
 }
 
-export function localUser(ctx: Context): string {
-  return ctx.env.USER || ctx.env.LOGNAME || userInfo().username;
-}
-
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))) as Partial<T>;
-}
-
-
-/** Reads everything the plan depends on. */
-export async function readCurrentState(paths: Paths, names: string[]): Promise<CurrentState> {
-  const files = new Map<string, string | null>();
-  for (const name of names) {
-    for (const path of [profileJsonPath(paths, name), profileShellPath(paths, name), launchScriptPath(paths, name)]) {
-      files.set(path, await readTextIfExists(path));
-    }
-  }
-  if (paths.shell === 'fish') {
-    const fish = fishFiles(paths);
-    for (const path of [fish.functionsSh, ...fish.wrappers]) files.set(path, await readTextIfExists(path));
-  }
-  return {
-    sshConfig: await readTextIfExists(paths.sshConfig),
-    sshInclude: await readTextIfExists(paths.sshInclude),
-    rc: paths.shell === 'fish' ? null : await readTextIfExists(paths.rc),
-    files,
-    profiles: sameFiles(await readProfiles(paths), paths),
-  };
-}
-
-/** The profiles that share these files (a profile set up with another --ssh-config lives elsewhere). */
-function sameFiles(profiles: Map<string, Profile>, paths: Paths): Map<string, Profile> {
-  return new Map(
-    [...profiles].filter(([, p]) => !p.files || (p.files.sshConfig === paths.sshConfig && p.files.rc === paths.rc)),
-  );
-}
-
-/**
- * What rendering needs to know of this machine: the OpenSSH version, whether
- * connections can be shared, where their sockets go, and which jump hops the
- * user's own config sets up (`profiles`: every profile the Host file will hold).
- */
-export async function renderOptions(ctx: Context, paths: Paths, profiles: Profile[]): Promise<RenderOptions> {
-  const multiplex = canMultiplex(process.platform, ctx.env);
-  const [version, hops] = await Promise.all([readSshVersion(), multiplex ? readHopFacts(paths.sshConfig, profiles) : undefined]);
-  return {
-    sshHasSessionType: version !== undefined && (version[0] > 8 || (version[0] === 8 && version[1] >= 7)),
-    multiplex,
-    controlPath: controlPathFor(paths.home, userInfo().homedir),
-    ...(hops ? { hops } : {}),
-  };
 }
 
 /** Checks that need the machine: the alias is new, the key exists. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
 import { CancelledError, RuntimeFailure, UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
@@ -16,21 +16,8 @@ import { createProgress, createPlainProgress, type Progress } from '../io/progre
 import { checkMaster } from '../io/connection.js';
 import { describePersist } from '../core/connection.js';
 import { colors } from '../io/output.js';
-
-export interface StartResult {
-  name: string;
-  url: string;
-  token: string;
-  localPort: number;
-  remotePort: number;
-  host: string;
-  node: string;
-  pid: number;
-  reused: boolean;
-  /** Batch launchers: the job that runs Jupyter. */
-  jobId?: string;
-  scheduler?: 'slurm' | 'pbs';
-}
+import { openUrl } from '../io/browser.js';
+import type { StartResult } from '../core/notebook.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('start takes one target name', 'e.g. jupyter-ssh-setup start gpu');
@@ -207,13 +194,4 @@ function printReady(result: StartResult, profile: Profile, ctx: Context): void {
       `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n` +
       (multiplexing(ctx) ? `  the login stays up ${persistOf(profile) === 'no' ? 'while the tunnel runs' : `${describePersist(persistOf(profile))} after its last use`} (ssh ${profile.name} reuses it; jupyter-ssh-setup disconnect ${profile.name} closes it)\n` : ''),
   );
-}
-
-export async function openUrl(url: string, ctx: Context): Promise<void> {
-  try {
-    const { default: open } = await import('open');
-    await open(url, { wait: false });
-  } catch (error) {
-    ctx.stderr.write(`Could not open a browser (${(error as Error).message}); open the URL above by hand.\n`);
-  }
 }

@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../types.js';
 import { hasTunnelProcess } from '../io/tunnel-process.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -14,26 +14,7 @@ import { checkMaster, readExtraForwards } from '../io/connection.js';
 import { multiplexing } from '../io/remote.js';
 import { persistOf } from '../core/profile.js';
 import { describePersist } from '../core/connection.js';
-
-export interface StatusRow {
-  name: string;
-  launcher: string;
-  where: string;
-  /** pending/starting/failed/unknown: batch jobs (queued, Jupyter starting, ended badly, scheduler silent). */
-  state: 'running' | 'stopped' | 'unreachable' | 'pending' | 'starting' | 'failed' | 'unknown';
-  tunnel: 'open' | 'gone' | 'none';
-  url: string | null;
-  localPort: number | null;
-  remotePort: number | null;
-  pid: number | null;
-  error?: string;
-  /** The shared login to the target (set by `status`): up or not, its ssh pid, how long it outlives its last use. */
-  connection?: { open: boolean; pid: number | null; persist: string };
-  /** Forwards added with `jupyter-ssh-setup forward`. */
-  forwards?: { localPort: number; host: string; remotePort: number }[];
-  /** Batch launchers: the job (state, reason, node, elapsed, time left). */
-  job?: { id: string; scheduler: string; state: string; reason: string | null; startTime: string | null; node: string | null; elapsed: string | null; timeLeft: string | null; timeLimit: string | null; exitCode: string | null; detail: string };
-}
+import type { StatusRow } from '../core/notebook.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('status takes at most one target name', 'e.g. jupyter-ssh-setup status gpu');

@@ -1,8 +1,9 @@
 import type { Profile, SchedulerSettings } from './profile.js';
 import { renderTemplate } from './render.js';
-import { containerData } from './plan.js';
+import { containerData } from './container.js';
 import { buildRemoteCommand } from './remote.js';
 import { sharedConnectionOptions } from './ssh-args.js';
+import { InternalError } from '../errors.js';
 
 /**
  * The batch launchers (SLURM, PBS): the job script's directives and the data
@@ -164,7 +165,7 @@ export function renderBatchLaunchScript(profile: Profile): string {
 }
 
 function asBatch(profile: Profile): Profile & { launcher: Scheduler } {
-  if (profile.launcher === 'plain') throw new Error(`profile ${profile.name} is not a batch profile`);
+  if (profile.launcher === 'plain') throw new InternalError(`profile ${profile.name} is not a batch profile`);
   return profile as Profile & { launcher: Scheduler };
 }
 
@@ -218,7 +219,7 @@ export function nextPollDelay(previousMs: number): number {
  */
 export function buildBatchStatusArgs(name: string, waitMs: number): string[] {
   const command = buildRemoteCommand(name, 'status');
-  if (!command.startsWith('exec ')) throw new Error('the remote status command no longer starts with exec');
+  if (!command.startsWith('exec ')) throw new InternalError('the remote status command no longer starts with exec');
   return [...sharedConnectionOptions(), '--', name, `exec env JSS_WAIT_MS=${Math.max(0, Math.round(waitMs))} ${command.slice('exec '.length)}`];
 }
 

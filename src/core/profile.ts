@@ -1,112 +1,16 @@
 import { ValidationError } from '../errors.js';
+import { APPS, CONTAINERS, DEFAULT_PERSIST, DEFAULT_PORT, LAUNCHERS, SHELLS, type Profile, type ProfileInput, type SchedulerSettings } from './profile-types.js';
+import { checkLength, checkPrintable, commaList, formatHop, list, oneOf, parseEnvSpec, parseHop, schedulerWord, validateHost, validateName, validatePath, validatePort, validateUser } from './fields.js';
 
-export const LAUNCHERS = ['plain', 'slurm', 'pbs'] as const;
-export const CONTAINERS = ['none', 'docker', 'podman', 'apptainer'] as const;
-export const APPS = ['lab', 'notebook', 'server'] as const;
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
-export const ENV_KINDS = ['venv', 'conda', 'module', 'cmd'] as const;
+// The profile's types and its field validators live in modules of their own; most callers want them from here.
+export * from './profile-types.js';
+export { validateName, validateHost, validateUser, validatePort, parseHop, formatHop, parseEnvSpec } from './fields.js';
 
-export type Launcher = (typeof LAUNCHERS)[number];
-export type ContainerKind = (typeof CONTAINERS)[number];
-export type App = (typeof APPS)[number];
-export type Shell = (typeof SHELLS)[number];
-export type EnvKind = (typeof ENV_KINDS)[number];
-
-/** One jump host: an alias, or `[user@]host[:port]`. */
-export interface Hop {
-  host: string;
-  user?: string;
-  port?: number;
-}
-
-export interface EnvStep {
-  kind: EnvKind;
-  value: string;
-}
-
-/** Batch scheduler settings (slurm/pbs). Unset fields are left to the site's defaults. */
-export interface SchedulerSettings {
-  partition?: string;
-  time?: string;
-  account?: string;
-  mem?: string;
-  cpus?: number;
-  gpus?: string;
-  qos?: string;
-  directives: string[];
-}
-
-export interface ContainerSettings {
-  kind: ContainerKind;
-  image?: string;
-  mounts: string[];
-  gpus: boolean;
-}
-
-/** One validated description of a remote Jupyter target. */
-export interface Profile {
-  version: 1;
-  name: string;
-  host: string;
-  user?: string;
-  port?: number;
-  identity?: string;
-  jump: Hop[];
-  launcher: Launcher;
-  container: ContainerSettings;
-  env: EnvStep[];
-  app: App;
-  remotePort: number | 'auto';
-  localPort: number;
-  notebookDir?: string;
-  shell: Shell;
-  scheduler: SchedulerSettings;
-  /** Keep the tunnel up through drops (autossh). */
-  reconnect?: boolean;
-  /**
-   * How long the shared login stays up after its last use (ssh's ControlPersist:
-   * `4h`, `10m`, `no`). Absent means DEFAULT_PERSIST.
-   */
-  persist?: string;
-  /** The files setup wrote for this profile, so remove finds them again. */
-  files?: { sshConfig: string; rc: string };
-}
-
-/** The raw answers, as flags or prompts give them: strings, possibly missing. */
-export interface ProfileInput {
-  name?: string;
-  host?: string;
-  user?: string;
-  port?: string | number;
-  identity?: string;
-  jump?: string | string[];
-  launcher?: string;
-  container?: string;
-  image?: string;
-  mount?: string | string[];
-  containerGpus?: boolean;
-  env?: string | string[];
-  app?: string;
-  remotePort?: string | number;
-  localPort?: string | number;
-  notebookDir?: string;
-  shell?: string;
-  partition?: string;
-  time?: string;
-  account?: string;
-  mem?: string;
-  cpus?: string | number;
-  gpus?: string;
-  qos?: string;
-  directive?: string | string[];
-  reconnect?: boolean;
-  persist?: string;
-}
-
-export const DEFAULT_PORT = 8888;
-/** One login per hop per working day: the shared connection outlives 4 idle hours. */
-export const DEFAULT_PERSIST = '4h';
-
+/**
+ * Turns raw answers into a Profile, or throws a ValidationError naming the
+ * first bad field. Pure: no file or network access (existence checks are the
+ * caller's, see checkAgainstSystem in commands/setup.ts).
+ */
 /**
  * --persist: `no`, or an ssh time like `10m`, `4h`, `1h30m`, `90` (seconds).
  * `yes`/`0` (forever) is refused: a login that never ends outlives a laptop's
@@ -126,163 +30,6 @@ export function persistOf(profile: Pick<Profile, 'persist'>): string {
   return profile.persist ?? DEFAULT_PERSIST;
 }
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const HOST_RE = /^[A-Za-z0-9_]([A-Za-z0-9._-]{0,252}[A-Za-z0-9_])?$/;
-const IPV6_RE = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
-const USER_RE = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$/;
-
-/** Refuses characters that no generated file can carry: newlines, NUL, other controls. */
-function checkPrintable(field: string, value: string): void {
-  if (/[\0-\x1f\x7f]/.test(value)) {
-    throw new ValidationError(field, value, 'newlines, NUL and other control characters are not allowed');
-  }
-}
-
-function checkLength(field: string, value: string, max: number): void {
-  if (value.length > max) throw new ValidationError(field, value, `at most ${max} characters (this one has ${value.length})`);
-}
-
-function list(value: string | string[] | undefined): string[] {
-  if (value === undefined) return [];
-  const items = Array.isArray(value) ? value : [value];
-  return items;
-}
-
-function commaList(value: string | string[] | undefined): string[] {
-  return list(value)
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
-}
-
-export function validateName(value: string | undefined, field = '--name'): string {
-  if (value === undefined || value === '') throw new ValidationError(field, value, 'a name is required, e.g. --name gpu');
-  checkPrintable(field, value);
-  if (!NAME_RE.test(value)) {
-    throw new ValidationError(field, value, 'use one word of letters, digits, ".", "_" or "-", starting with a letter or digit (at most 63)');
-  }
-  if (value.endsWith('-tunnel')) {
-    throw new ValidationError(field, value, 'names ending in "-tunnel" are reserved for the tunnel alias that setup writes');
-  }
-  return value;
-}
-
-export function validateHost(value: string | undefined, field = '--host'): string {
-  if (value === undefined || value === '') throw new ValidationError(field, value, 'a hostname or IP address is required, e.g. --host gpu.example.org');
-  checkPrintable(field, value);
-  if (value.startsWith('-')) throw new ValidationError(field, value, 'a host cannot start with "-" (it would be read as an ssh option)');
-  if (HOST_RE.test(value) || IPV6_RE.test(value)) return value;
-  throw new ValidationError(field, value, 'a hostname (letters, digits, ".", "-", "_") or an IP address');
-}
-
-export function validateUser(value: string | undefined, field = '--user'): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  checkPrintable(field, value);
-  if (!USER_RE.test(value)) throw new ValidationError(field, value, 'a login name of letters, digits, ".", "_", "-" or "@", not starting with "-"');
-  return value;
-}
-
-export function validatePort(value: string | number | undefined, field: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const text = String(value).trim();
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-    throw new ValidationError(field, value, 'a port number from 1 to 65535');
-  }
-  return Number(text);
-}
-
-/** Paths: shell-quoted wherever they go; one that goes into ssh_config (IdentityFile) cannot hold a double quote. */
-function validatePath(value: string | undefined, field: string, inSshConfig = false): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  checkPrintable(field, value);
-  checkLength(field, value, 1024);
-  if (inSshConfig && value.includes('"')) throw new ValidationError(field, value, 'a path without double quotes (OpenSSH cannot read one)');
-  if (value.startsWith('-')) throw new ValidationError(field, value, 'a path cannot start with "-"; write ./' + value);
-  return value;
-}
-
-/** Parses one jump hop: an alias or `[user@]host[:port]` (IPv6 as `[addr]:port`). */
-export function parseHop(text: string, field = '--jump'): Hop {
-  checkPrintable(field, text);
-  const at = text.lastIndexOf('@');
-  const user = at >= 0 ? text.slice(0, at) : undefined;
-  let rest = at >= 0 ? text.slice(at + 1) : text;
-  let port: number | undefined;
-  const bracket = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
-  if (bracket) {
-    rest = bracket[1]!;
-    if (bracket[2] !== undefined) port = parsePortOfHop(bracket[2], text, field);
-  } else {
-    const colon = rest.split(':');
-    if (colon.length === 2) {
-      rest = colon[0]!;
-      port = parsePortOfHop(colon[1]!, text, field);
-    } else if (colon.length > 2) {
-      throw new ValidationError(field, text, 'a hop is an alias or [user@]host[:port]; write an IPv6 host as [addr]:port');
-    }
-  }
-  if (user !== undefined && !USER_RE.test(user)) {
-    throw new ValidationError(field, text, 'a hop is an alias or [user@]host[:port]; the user part is not a valid login name');
-  }
-  if (rest.startsWith('-') || !(HOST_RE.test(rest) || (bracket && IPV6_RE.test(rest)))) {
-    throw new ValidationError(field, text, 'a hop is an alias or [user@]host[:port] (letters, digits, ".", "-", "_")');
-  }
-  return { host: rest, ...(user ? { user } : {}), ...(port ? { port } : {}) };
-}
-
-function parsePortOfHop(text: string, hop: string, field: string): number {
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-    throw new ValidationError(field, hop, 'the port of a hop must be a number from 1 to 65535');
-  }
-  return Number(text);
-}
-
-/** Formats a hop back into the form ProxyJump takes. */
-export function formatHop(hop: Hop): string {
-  const host = hop.host.includes(':') ? `[${hop.host}]` : hop.host;
-  return `${hop.user ? hop.user + '@' : ''}${host}${hop.port ? ':' + hop.port : ''}`;
-}
-
-export function parseEnvSpec(text: string, field = '--env'): EnvStep {
-  checkPrintable(field, text);
-  checkLength(field, text, 4096);
-  const colon = text.indexOf(':');
-  const kind = colon > 0 ? text.slice(0, colon) : '';
-  const value = colon > 0 ? text.slice(colon + 1) : '';
-  if (!(ENV_KINDS as readonly string[]).includes(kind) || value === '') {
-    throw new ValidationError(field, text, 'one of venv:PATH, conda:NAME, module:NAME or cmd:COMMAND');
-  }
-  if (kind === 'conda' && !/^[A-Za-z0-9_~.\/][A-Za-z0-9_.+\/~-]*$/.test(value)) {
-    throw new ValidationError(field, text, 'a conda environment name or prefix path (letters, digits, ".", "_", "-", "/")');
-  }
-  if (kind === 'module' && !/^[A-Za-z0-9_][A-Za-z0-9_.+\/ -]*$/.test(value)) {
-    throw new ValidationError(field, text, 'module names (letters, digits, ".", "_", "-", "+", "/"), several separated by spaces');
-  }
-  if (kind === 'venv') validatePath(value, field);
-  return { kind: kind as EnvKind, value };
-}
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], field: string, fallback: T): T {
-  if (value === undefined || value === '') return fallback;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new ValidationError(field, value, `one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
-
-function schedulerWord(value: string | undefined, field: string, allowed: RegExp, what: string): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  checkPrintable(field, value);
-  checkLength(field, value, 256);
-  if (!allowed.test(value)) throw new ValidationError(field, value, what);
-  return value;
-}
-
-/**
- * Turns raw answers into a Profile, or throws a ValidationError naming the
- * first bad field. Pure: no file or network access (existence checks are the
- * caller's, see validateAgainstSystem in commands/setup).
- */
 export function validateProfile(input: ProfileInput): Profile {
   const name = validateName(input.name);
   const host = validateHost(input.host);
@@ -297,7 +44,7 @@ export function validateProfile(input: ProfileInput): Profile {
     if (input.image === undefined || input.image === '') {
       throw new ValidationError('--image', input.image, `an image is required with --container ${kind}, e.g. --image ${kind === 'apptainer' ? '~/images/jupyter.sif' : 'quay.io/jupyter/base-notebook'}`);
     }
-    image = schedulerWord(input.image, '--image', /^(~\/)?[A-Za-z0-9_.\/][A-Za-z0-9_.:@\/+-]*$/, 'an image reference like registry/name:tag or a path to a .sif file');
+    image = schedulerWord(input.image, '--image', /^(~\/)?[A-Za-z0-9_./][A-Za-z0-9_.:@/+-]*$/, 'an image reference like registry/name:tag or a path to a .sif file');
   } else if (input.image) {
     throw new ValidationError('--image', input.image, '--image needs --container docker, podman or apptainer');
   }

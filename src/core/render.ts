@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { shQuote, sshConfigValue } from './quote.js';
+import { InternalError } from '../errors.js';
 
 /**
  * Strict ejs rendering. `<%= it.x %>` always goes through the language's
@@ -17,8 +18,8 @@ const cache = new Map<string, (data: object) => string>();
 
 function escapeFor(language: TemplateLanguage): (value: unknown) => string {
   return (value: unknown) => {
-    if (value === undefined || value === null) throw new Error('template value is missing');
-    if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`template value of type ${typeof value}`);
+    if (value === undefined || value === null) throw new InternalError('template value is missing');
+    if (typeof value !== 'string' && typeof value !== 'number') throw new InternalError(`template value of type ${typeof value}`);
     return language === 'sh' ? shQuote(value) : sshConfigValue(value);
   };
 }

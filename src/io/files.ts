@@ -94,7 +94,7 @@ export async function ensureDir(path: string, mode: number): Promise<void> {
 /** A name for the backup of a file: its path made flat, and a timestamp. */
 export function backupName(path: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${path.replace(/^\/+/, '').replace(/[\/]/g, '%')}.${stamp}`;
+  return `${path.replace(/^\/+/, '').replace(/[/]/g, '%')}.${stamp}`;
 }
 
 export interface ApplyOptions {

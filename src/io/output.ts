@@ -1,4 +1,4 @@
-import { createPatch } from 'diff';
+import { createRequire } from 'node:module';
 import type { Context } from '../context.js';
 import type { FileChange, Paths } from '../core/plan.js';
 
@@ -41,7 +41,9 @@ export function printPlan(changes: FileChange[], paths: Paths, ctx: Context, opt
 }
 
 export function unifiedDiff(change: FileChange, paths: Paths): string {
-  // diff is only needed when a plan is shown; loaded here, not at start-up.
+  // diff is only needed when a plan is shown: loaded here, not when start or doctor
+  // import this module for colors. require keeps printPlan synchronous (as render.ts does for ejs).
+  const { createPatch } = createRequire(import.meta.url)('diff') as typeof import('diff');
   const name = tildify(change.path, paths.home);
   const patch = createPatch(name, change.before ?? '', change.after ?? '', change.before === null ? '(new file)' : '', change.after === null ? '(deleted)' : '');
   // Drop the "Index:" and "====" lines: a git-style patch is what people read.

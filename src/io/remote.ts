@@ -7,6 +7,7 @@ import { RuntimeFailure } from '../errors.js';
 import type { Profile } from '../core/profile.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
 import { canPrompt } from './terminal.js';
+import { shQuote } from '../core/quote.js';
 
 /**
  * `JSS_SSH_CONFIG=FILE` makes every ssh the CLI runs for a target read FILE
@@ -31,16 +32,12 @@ export async function ssh(args: string[], ctx: Context, options: RunOptions = {}
     args = [...args.slice(0, dd < 0 ? 0 : dd), '-o', 'BatchMode=yes', ...args.slice(dd < 0 ? 0 : dd)];
   }
   args = [...sshConfigArgs(ctx.env), ...args];
-  if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(showArg).join(' '))}\n`);
+  if (ctx.verbose) ctx.stderr.write(`$ ${maskSecrets(['ssh', ...args].map(shQuote).join(' '))}\n`);
   return runProcess('ssh', args, options);
 }
 
 export function multiplexing(ctx: Context): boolean {
   return canMultiplex(process.platform, ctx.env);
-}
-
-function showArg(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./~-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The one JSON line a launch-script action prints. */

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { userInfo } from 'node:os';
 import type { Context } from '../context.js';
 import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
@@ -28,6 +29,11 @@ export function resolvePaths(ctx: Context, flags: { sshConfig?: string; rc?: str
 export function defaultShell(ctx: Context): (typeof SHELLS)[number] {
   const shell = ctx.env.SHELL ?? '';
   return /zsh$/.test(shell) ? 'zsh' : /fish$/.test(shell) ? 'fish' : 'bash';
+}
+
+/** The local login name: the default --user. */
+export function localUser(ctx: Context): string {
+  return ctx.env.USER || ctx.env.LOGNAME || userInfo().username;
 }
 
 /** Every stored profile, by name. A profile file that does not parse is reported, not skipped. */

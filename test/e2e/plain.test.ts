@@ -61,7 +61,7 @@ it('two hops: ssh gpu runs on gpu, reachable only through login', async () => {
   const conf = readFileSync(`${bed.home}/.ssh/jupyter-ssh-setup.conf`, 'utf8');
   // The jump host behind a hop alias of ours, so that its login is shared.
   assert.match(conf, 'ProxyJump jss-hop-10.200.1.2-jssbed');
-  assert.match(conf, /Host jss-hop-10\.200\.1\.2-jssbed\n  HostName 10\.200\.1\.2\n  User jssbed\n/);
+  assert.match(conf, /Host jss-hop-10\.200\.1\.2-jssbed\n {2}HostName 10\.200\.1\.2\n {2}User jssbed\n/);
   const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'hostname']);
   assert.is(r.stdout.trim(), 'gpu', r.stderr);
 });

@@ -100,7 +100,7 @@ test.before(() => {
   // `npm test` builds first; a lone run of this file builds when dist is missing or stale.
   const newest = (dir: string): number =>
     Math.max(...readdirSync(dir).map((f) => (statSync(join(dir, f)).isDirectory() ? newest(join(dir, f)) : statSync(join(dir, f)).mtimeMs)));
-  if (hasTmux && (!existsSync(BIN) || statSync(join(ROOT, 'dist', 'wizard.js')).mtimeMs < newest(join(ROOT, 'src')))) {
+  if (hasTmux && (!existsSync(BIN) || statSync(join(ROOT, 'dist', 'wizard', 'index.js')).mtimeMs < newest(join(ROOT, 'src')))) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
   }
 });

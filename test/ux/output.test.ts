@@ -91,6 +91,7 @@ test('progress: plain lines off a terminal, a spinner on one', async () => {
   p2.phase('Connecting to gpu...');
   p2.done();
   await new Promise((r) => setImmediate(r));
+  // eslint-disable-next-line no-control-regex -- the spinner's ANSI escape is what is checked
   assert.match(tty.out(), /\r\u001b\[2K. Connecting to gpu\.\.\. \d+\.\ds/);
 });
 

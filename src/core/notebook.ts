@@ -1,0 +1,39 @@
+/**
+ * What start and status report about a target's notebook: shared by the
+ * plain and the batch launchers (commands/start.ts, status.ts, batch.ts).
+ */
+
+export interface StartResult {
+  name: string;
+  url: string;
+  token: string;
+  localPort: number;
+  remotePort: number;
+  host: string;
+  node: string;
+  pid: number;
+  reused: boolean;
+  /** Batch launchers: the job that runs Jupyter. */
+  jobId?: string;
+  scheduler?: 'slurm' | 'pbs';
+}
+
+export interface StatusRow {
+  name: string;
+  launcher: string;
+  where: string;
+  /** pending/starting/failed/unknown: batch jobs (queued, Jupyter starting, ended badly, scheduler silent). */
+  state: 'running' | 'stopped' | 'unreachable' | 'pending' | 'starting' | 'failed' | 'unknown';
+  tunnel: 'open' | 'gone' | 'none';
+  url: string | null;
+  localPort: number | null;
+  remotePort: number | null;
+  pid: number | null;
+  error?: string;
+  /** The shared login to the target (set by `status`): up or not, its ssh pid, how long it outlives its last use. */
+  connection?: { open: boolean; pid: number | null; persist: string };
+  /** Forwards added with `jupyter-ssh-setup forward`. */
+  forwards?: { localPort: number; host: string; remotePort: number }[];
+  /** Batch launchers: the job (state, reason, node, elapsed, time left). */
+  job?: { id: string; scheduler: string; state: string; reason: string | null; startTime: string | null; node: string | null; elapsed: string | null; timeLeft: string | null; timeLimit: string | null; exitCode: string | null; detail: string };
+}

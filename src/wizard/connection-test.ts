@@ -1,0 +1,99 @@
+/** After the writes: `ssh NAME true`, and when it fails, which hop fails by itself. */
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Paths } from '../core/plan.js';
+import { formatHop, type Hop, type Profile } from '../core/profile.js';
+import { CancelledError } from '../errors.js';
+import { resolvePaths } from '../io/store.js';
+import { runProcess, type RunResult } from '../io/ssh.js';
+import { colors, tildify } from '../io/output.js';
+import { explainSshFailure } from '../core/explain-ssh.js';
+import type { WizardState } from './state.js';
+
+/** After the writes: "Test the connection now?", then what to type next. */
+export async function offerConnectionTest(profile: Profile, w: Pick<WizardState, 'ctx' | 'options' | 'prompter' | 'aliases'>): Promise<void> {
+  const { ctx, options, prompter } = w;
+  const finalPaths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
+  // The files are written now: a Ctrl+C here must not claim "nothing written".
+  const test = await prompter.confirm({ message: `Test the connection now (ssh ${profile.name} true)?`, default: true }).catch((error: unknown) => {
+    if (error instanceof CancelledError) return false;
+    throw error;
+  });
+  if (test) {
+    const ok = await testConnection(profile, finalPaths, w);
+    const rc = tildify(finalPaths.rc, finalPaths.home);
+    ctx.stdout.write(
+      ok
+        ? `\nReady. Type:\n  source ${rc}\n  remote_notebook_start ${profile.name}\n`
+        : `\nWhen ssh ${profile.name} true works, type:\n  source ${rc}\n  remote_notebook_start ${profile.name}\n` +
+            `To check hop by hop: npx jupyter-ssh-setup doctor ${profile.name}\n`,
+    );
+  }
+}
+
+/** The arguments of the connection test; -F only when the config is not the one ssh reads anyway. */
+export function buildTestArgs(name: string, sshConfig: string): string[] {
+  return [...configArgs(sshConfig), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '--', name, 'true'];
+}
+
+/** The same test for jump host `index` alone, through the hops before it. */
+export function buildHopTestArgs(jump: Hop[], index: number, sshConfig: string): string[] {
+  const hop = jump[index]!;
+  const before = jump.slice(0, index);
+  return [
+    ...configArgs(sshConfig),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    ...(before.length ? ['-J', before.map(formatHop).join(',')] : []),
+    ...(hop.user ? ['-l', hop.user] : []),
+    ...(hop.port ? ['-p', String(hop.port)] : []),
+    '--',
+    hop.host,
+    'true',
+  ];
+}
+
+function configArgs(sshConfig: string): string[] {
+  return sshConfig === join(userInfo().homedir, '.ssh', 'config') ? [] : ['-F', sshConfig];
+}
+
+/** A ProxyJump that failed somewhere on the way: ssh says only that the proxy closed. */
+function failedInsideJump(result: RunResult): boolean {
+  return /Connection closed by UNKNOWN port 65535|kex_exchange_identification|stdio forwarding failed/.test(result.stderr);
+}
+
+async function testConnection(profile: Profile, paths: Paths, w: Pick<WizardState, 'ctx' | 'aliases'>): Promise<boolean> {
+  const c = colors(w.ctx);
+  const args = buildTestArgs(profile.name, paths.sshConfig);
+  w.ctx.stdout.write(`Running: ssh ${args.join(' ')}\n`);
+  const result = await runProcess('ssh', args, { timeoutMs: 15000 + 10000 * profile.jump.length });
+  if (result.exitCode === 0) {
+    w.ctx.stdout.write(c.green(`ssh ${profile.name} works.`) + '\n');
+    return true;
+  }
+  w.ctx.stdout.write(c.red(`ssh ${profile.name} failed.`) + '\n');
+  const hostNames = new Map(w.aliases.map((a) => [a.alias, a.hostName ?? a.alias]));
+  const explain = (r: RunResult) => explainSshFailure(r, profile, hostNames).join('\n') + '\n';
+  if (!profile.jump.length || !failedInsideJump(result)) {
+    w.ctx.stdout.write(explain(result));
+    return false;
+  }
+  // The error of a jump host stays inside the ProxyJump; find the first hop that fails by itself.
+  for (let i = 0; i < profile.jump.length; i++) {
+    const hop = profile.jump[i]!;
+    const hopArgs = buildHopTestArgs(profile.jump, i, paths.sshConfig);
+    w.ctx.stdout.write(`Checking the jump host ${formatHop(hop)}: ssh ${hopArgs.join(' ')}\n`);
+    const r = await runProcess('ssh', hopArgs, { timeoutMs: 15000 + 10000 * i });
+    if (r.exitCode === 0) continue;
+    if (i > 0 && failedInsideJump(r)) {
+      const prev = formatHop(profile.jump[i - 1]!);
+      w.ctx.stdout.write(`The jump host ${prev} answers, but could not connect on to ${formatHop(hop)}: check that name and port as seen from ${prev}.\n`);
+    } else w.ctx.stdout.write(explain(r));
+    return false;
+  }
+  const last = formatHop(profile.jump[profile.jump.length - 1]!);
+  w.ctx.stdout.write(`Every jump host answers, but ${last} could not connect on to ${profile.host} port ${profile.port ?? 22}: check that address and port as seen from ${last}.\n`);
+  return false;
+}
