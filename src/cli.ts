@@ -97,7 +97,8 @@ export const commands: Command[] = [
   --reconnect           keep the tunnel up through network drops (uses autossh)
   --dry-run             show the diff of every file, write nothing
   -y, --yes             take defaults for every question not given as a flag
-  --force               allow a name that already exists in your SSH config
+  --force               allow a name that already exists in your SSH config, and
+                        overwrite hand edits of ~/.ssh/jupyter-ssh-setup.conf
   --json                print the result as JSON`,
     examples: [
       'npx jupyter-ssh-setup',

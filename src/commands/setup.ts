@@ -174,7 +174,7 @@ export async function checkAgainstSystem(profile: Profile, paths: Paths, force: 
 export async function applySetup(profile: Profile, options: SetupOptions, ctx: Context, confirm?: (changes: FileChange[]) => Promise<boolean>): Promise<number> {
   const paths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
   const stored: Profile = { ...profile, files: { sshConfig: paths.sshConfig, rc: paths.rc } };
-  const render = await renderOptions(ctx);
+  const render = { ...(await renderOptions(ctx)), overwriteHandEdits: options.force };
   for (let attempt = 0; ; attempt++) {
     const current = await readCurrentState(paths, [profile.name]);
     await checkAgainstSystem(stored, paths, options.force, current.profiles);
