@@ -266,6 +266,30 @@ it('the remote login shell may be zsh or sh: start and stop work the same', asyn
   }
 });
 
+it('one target left: every shell function works without a name (issue 12)', async () => {
+  for (const name of ['direct', 'nojup']) assert.is((await cli(bed, ['remove', name])).code, 0);
+  const r = await userBash(bed, 'remote_notebook_start');
+  assert.is(r.code, 0, r.stderr);
+  const m = /(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48}))/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.is((await fetch(`http://127.0.0.1:${m![2]}/api/status?token=${m![3]}`)).status, 200);
+  const st = await userBash(bed, 'remote_notebook_status');
+  assert.is(st.code, 0, st.stderr);
+  assert.match(st.stdout, `gpu: running on gpu port 8888, ${m![1]}`);
+  const pf = await userBash(bed, 'port_forward');
+  assert.is(pf.code, 0, pf.stderr);
+  assert.is(pf.stdout.trim(), m![1]);
+  const jp = await userBash(bed, 'jptt 8888 18895');
+  assert.is(jp.code, 0, jp.stderr);
+  assert.match(jp.stdout, 'Forwarding localhost:18895 to port 8888 on gpu');
+  assert.is((await fetch(`http://127.0.0.1:18895/api/status?token=${m![3]}`)).status, 200);
+  const stop = await userBash(bed, 'remote_notebook_stop');
+  assert.is(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, 'Stopped Jupyter on gpu and closed the tunnel.');
+  assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
+  assert.ok(await waitFor(() => portIsFree(18895), 3000), 'the jptt forward went with the connection');
+});
+
 it('remove --all gives the user back their files', async () => {
   const r = await cli(bed, ['remove', '--all']);
   assert.is(r.code, 0, r.stderr);
