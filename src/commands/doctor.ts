@@ -90,6 +90,8 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
       hint:
         reply?.error === 'env-failed'
           ? 'Fix the environment with setup --env (venv:PATH, conda:NAME, module:NAME or cmd:COMMAND).'
+          : reply?.error === 'python-failed' || reply?.error === 'jupyter-failed'
+            ? `Repair it on ${profile.host} (permissions, or recreate the environment), or point setup --env at one that works.`
           : profile.container.kind !== 'none'
             ? `Fix it on ${profile.host} as the message says, or set another image: setup --name ${profile.name} --image IMAGE.`
             : `Install Jupyter on ${profile.host} (e.g. pip install jupyterlab) or point --env at the environment that has it.`,

@@ -122,6 +122,7 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
     'port-busy': `Choose another port: jupyter-ssh-setup setup --name ${profile.name} --remote-port auto`,
     'env-failed': `Check the environment settings: jupyter-ssh-setup doctor ${profile.name}`,
     'image-missing': `Pull or build the image on ${profile.host} as above, or choose another: jupyter-ssh-setup setup --name ${profile.name} --image IMAGE`,
+    'python-failed': `Repair that Python on ${profile.host} (its permissions, or recreate the environment), or point setup --name ${profile.name} --env at one that works`,
     'engine-not-found': `Install ${profile.container.kind === 'apptainer' ? 'Apptainer' : 'docker or podman'} on ${profile.host}, or put it on PATH with setup --env (e.g. module:NAME)`,
   };
   return new RuntimeFailure(
