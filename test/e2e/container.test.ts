@@ -70,6 +70,12 @@ it('the bed: docker on gpu is root podman for the test user', async () => {
   assert.match(r.stdout, 'Podman Engine');
 });
 
+it('the bed: that docker, like sudo-based docker on shared servers, passes none of our environment on (issue 12)', async () => {
+  const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', '-J', LOGIN_HOP, 'jssbed@10.200.2.2', `JSS_PROBE=seen docker run --rm --pull=never -e JSS_PROBE ${IMAGE} sh -c 'echo "[\${JSS_PROBE:-}]"'`]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), '[]', 'the variable named by -e arrives empty');
+});
+
 it('setup --container docker through the jump host', async () => {
   mkdirSync(join(bed.home, 'nb'), { recursive: true });
   chownSync(join(bed.home, 'nb'), bed.uid, bed.uid);
