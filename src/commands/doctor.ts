@@ -6,7 +6,8 @@ import { formatHop } from '../core/profile.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortFree } from '../io/remote.js';
+import { ssh, parseReply, isLocalPortFree, isLocalPortOpen, askJupyter, askJupyterOverSsh } from '../io/remote.js';
+import { judgeAnswer } from '../core/jupyter-answer.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { runProcess, parseSshG } from '../io/ssh.js';
@@ -110,4 +111,46 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     return;
   }
   report({ check: `local port ${profile.localPort}`, ok: true, detail: free ? 'free' : 'used by our tunnel' });
+
+  await checkAnswer(profile, ctx, report, forward);
+}
+
+/**
+ * The end-to-end check: a server that runs must answer OUR token, through the
+ * tunnel when there is one (the URL the user opens), else over an `ssh -W`
+ * stream to its port. Says what answered instead: another token, another
+ * program, nothing.
+ */
+async function checkAnswer(profile: Profile, ctx: Context, report: (c: Check) => void, forward?: { localPort: number }): Promise<void> {
+  const check = 'Jupyter answers';
+  const status = await ssh(buildRemoteActionArgs(profile.name, 'status', false), ctx, { timeoutMs: 30_000 });
+  const reply = parseReply(status.stdout);
+  if (!reply?.ok || reply.running !== true || !reply.token || !reply.port) {
+    report({ check, ok: true, detail: reply?.ok ? `no server runs now; jupyter-ssh-setup start ${profile.name} starts one` : 'no server found' });
+    return;
+  }
+  const node = reply.node ?? '127.0.0.1';
+  const where = `${reply.host ?? profile.host} port ${reply.port}`;
+  let answer;
+  let via: string;
+  if (forward && (await isLocalPortOpen(forward.localPort))) {
+    via = `local port ${forward.localPort} (the tunnel to ${where})`;
+    answer = await askJupyter(forward.localPort, reply.token, 5000);
+  } else {
+    via = where;
+    // A connection of its own, like the target check above.
+    const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-W', `${node}:${reply.port}`, '--', profile.name];
+    answer = await askJupyterOverSsh(args, reply.token, (PROBE_TIMEOUT_SECONDS + 5) * 1000);
+  }
+  const verdict = judgeAnswer(answer, via);
+  if (verdict.kind === 'ok') {
+    report({ check, ok: true, detail: verdict.detail });
+    return;
+  }
+  const hints: Record<string, string> = {
+    'other-token': `The token did not reach Jupyter (for a container: the engine did not pass it on). Restart it: jupyter-ssh-setup stop ${profile.name} && jupyter-ssh-setup start ${profile.name}.`,
+    'other-program': `Something else holds that port. Stop it, or choose another port: jupyter-ssh-setup setup --name ${profile.name} --remote-port auto.`,
+    nothing: `Jupyter no longer listens there (see ~/.jupyter-ssh-setup/${profile.name}/jupyter.log on ${profile.host}). Restart it: jupyter-ssh-setup stop ${profile.name} && jupyter-ssh-setup start ${profile.name}.`,
+  };
+  report({ check, ok: false, detail: verdict.detail, hint: hints[verdict.kind] });
 }

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:net';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { bedUp, bedCommand, isRoot, cli, userBash, asUser, resetUser, livePids, countAccepted, portIsFree, runInKernel, waitFor, type BedState } from '../helpers/bed.js';
 
@@ -234,6 +234,44 @@ it('doctor passes on a healthy target and names Jupyter when it is missing', asy
   const report = JSON.parse(bad.stdout);
   assert.is(report.failed, 'Jupyter');
   assert.match(JSON.stringify(report.checks), 'jupyter is not on PATH');
+});
+
+it('doctor asks Jupyter end to end, over ssh -W without a tunnel, and says what answers instead (issue 12)', async () => {
+  const r = await cli(bed, ['start', 'gpu', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const { localPort } = JSON.parse(r.stdout);
+  const connPath = `${bed.home}/.jupyter-ssh-setup/gpu/connection.json`;
+  const conn = readFileSync(connPath, 'utf8');
+  const last = async () => {
+    const d = await cli(bed, ['doctor', 'gpu', '--json']);
+    return { code: d.code, check: JSON.parse(d.stdout).checks.at(-1) };
+  };
+  await asUser(bed, ['ssh', 'gpu', 'setsid nohup /usr/bin/python3 -m http.server 18897 --bind 127.0.0.1 </dev/null >/dev/null 2>&1 &']);
+  try {
+    assert.equal(await last(), { code: 0, check: { check: 'Jupyter answers', ok: true, detail: `Jupyter answers our token on local port ${localPort} (the tunnel to gpu port 8888)` } });
+    // The tunnel gone (its shared connection died; the server runs on): doctor goes to the
+    // server's port over an ssh -W stream of its own.
+    for (const p of (await livePids(bed.user)).filter((p) => p.args.endsWith('[mux]'))) process.kill(p.pid);
+    assert.ok(await waitFor(() => portIsFree(localPort), 5000), 'the tunnel is gone');
+    const connNow = readFileSync(connPath, 'utf8');
+    assert.equal(await last(), { code: 0, check: { check: 'Jupyter answers', ok: true, detail: 'Jupyter answers our token on gpu port 8888' } });
+    // Our record names a port where another program answers, then one where nothing does.
+    await waitFor(async () => (await asUser(bed, ['ssh', 'gpu', 'python3 -c "import socket; socket.create_connection((\'127.0.0.1\', 18897))"'])).code === 0, 5000, 100);
+    writeFileSync(connPath, connNow.replace('"port":8888', '"port":18897'));
+    const other = await last();
+    assert.is(other.code, 1);
+    assert.match(other.check.detail, /^another program answers on gpu port 18897 \(HTTP 404, Server: SimpleHTTP\/[0-9.]+ Python\/[0-9.]+\), not our Jupyter$/);
+    writeFileSync(connPath, connNow.replace('"port":8888', '"port":18898'));
+    assert.equal(await last(), {
+      code: 1,
+      check: { check: 'Jupyter answers', ok: false, detail: 'nothing answers on gpu port 18898', hint: 'Jupyter no longer listens there (see ~/.jupyter-ssh-setup/gpu/jupyter.log on 10.200.2.2). Restart it: jupyter-ssh-setup stop gpu && jupyter-ssh-setup start gpu.' },
+    });
+    writeFileSync(connPath, connNow);
+  } finally {
+    if (!existsSync(connPath)) writeFileSync(connPath, conn);
+    await asUser(bed, ['ssh', 'gpu', 'pkill -u jssbed -f "http.server 18897"']);
+    await cli(bed, ['stop', 'gpu']);
+  }
 });
 
 it('doctor names the jump host when its sshd is down', async () => {
