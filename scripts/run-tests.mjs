@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { claimBed } from './bed-owner.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filter = process.argv.slice(2);
@@ -76,12 +77,6 @@ async function pool(files, size) {
 // The bed is brought up once for all end-to-end files and torn down at the end
 // (each file also calls bed.sh up, which is instant when it is up already).
 const root0 = process.getuid?.() === 0;
-function bed(action) {
-  return new Promise((resolve) => {
-    const child = spawn('bash', [join(root, 'test/bed/bed.sh'), action], { stdio: ['ignore', 'ignore', action === 'status' ? 'ignore' : 'inherit'] });
-    child.on('close', resolve);
-  });
-}
 function finish(results) {
   const sum = (k) => results.reduce((n, r) => n + r[k], 0);
   for (const reason of skipReasons) console.log(`skipped: ${reason}`);
@@ -108,8 +103,7 @@ if (e2e.length && !root0) skipReasons.add(`not root, so the ${e2e.length} end-to
 
 const unitResults = await pool(unit, 2);
 // Tear down only a bed this run brought up: one that was up before belongs to someone else.
-const wasUp = e2e.length && root0 ? (await bed('status')) === 0 : true;
-if (e2e.length && root0) await bed('up');
+const bed = e2e.length && root0 ? claimBed(join(root, 'test/bed/bed.sh')) : undefined;
 const e2eResults = await pool(e2e, 1);
-if (!wasUp && !process.env.KEEP_BED) await bed('down');
+bed?.release();
 finish([...unitResults, ...e2eResults]);

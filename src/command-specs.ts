@@ -84,7 +84,8 @@ export const COMMAND_SPECS: CommandSpec[] = [
                         (default 4h: one login, one 2FA code, per working day; 10m, no)
   --dry-run             show the diff of every file, write nothing
   -y, --yes             take defaults for every question not given as a flag
-  --force               allow a name that already exists in your SSH config
+  --force               allow a name that already exists in your SSH config, and
+                        overwrite hand edits of ~/.ssh/jupyter-ssh-setup.conf
   --json                print the result as JSON`,
     examples: [
       'npx jupyter-ssh-setup',

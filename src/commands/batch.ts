@@ -13,6 +13,7 @@ import { formatHop } from '../core/profile.js';
 import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { buildBatchStatusArgs, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
+import { judgeAnswer } from '../core/jupyter-answer.js';
 import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { closeForwards } from '../io/connection.js';
@@ -154,10 +155,10 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
     const node = reply.node!;
     progress.phase(`Jupyter answers on ${reply.host ?? node}; opening the tunnel through ${profile.host}...`);
     const localPort = await options.openForward(profile, paths, ctx, node, reply.port!);
-    const status = await waitForJupyter(localPort, reply.token!, 15_000);
-    if (status !== 200) {
+    const answer = judgeAnswer(await waitForJupyter(localPort, reply.token!, 15_000), `local port ${localPort} (the tunnel to ${reply.host ?? node})`);
+    if (answer.kind !== 'ok') {
       throw new RuntimeFailure(
-        `Jupyter on ${reply.host ?? node} (job ${jobId}) does not answer through the tunnel on local port ${localPort} (${status ? 'HTTP ' + status : 'no answer'})`,
+        `Jupyter on ${reply.host ?? node} (job ${jobId}) does not work: ${answer.detail}`,
         `The login node ${profile.host} must reach ${node} port ${reply.port}; run jupyter-ssh-setup doctor ${profile.name}.`,
       );
     }

@@ -6,7 +6,8 @@ import { formatHop } from '../core/profile.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortFree, multiplexing, sshConfigArgs } from '../io/remote.js';
+import { ssh, parseReply, isLocalPortFree, isLocalPortOpen, askJupyter, askJupyterOverSsh, multiplexing, sshConfigArgs } from '../io/remote.js';
+import { judgeAnswer } from '../core/jupyter-answer.js';
 import { checkMaster } from '../io/connection.js';
 import { SOCKET_PATH_LIMIT } from '../core/connection.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
@@ -118,6 +119,8 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
       hint:
         reply?.error === 'env-failed'
           ? 'Fix the environment with setup --env (venv:PATH, conda:NAME, module:NAME or cmd:COMMAND).'
+          : reply?.error === 'python-failed' || reply?.error === 'jupyter-failed'
+            ? `Repair it on ${profile.host} (permissions, or recreate the environment), or point setup --env at one that works.`
           : profile.container.kind !== 'none'
             ? `Fix it on ${profile.host} as the message says, or set another image: setup --name ${profile.name} --image IMAGE.`
             : `Install Jupyter on ${profile.host} (e.g. pip install jupyterlab) or point --env at the environment that has it.`,
@@ -136,4 +139,46 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     return;
   }
   report({ check: `local port ${profile.localPort}`, ok: true, detail: free ? 'free' : 'used by our tunnel' });
+
+  await checkAnswer(profile, ctx, report, forward);
+}
+
+/**
+ * The end-to-end check: a server that runs must answer OUR token, through the
+ * tunnel when there is one (the URL the user opens), else over an `ssh -W`
+ * stream to its port. Says what answered instead: another token, another
+ * program, nothing.
+ */
+async function checkAnswer(profile: Profile, ctx: Context, report: (c: Check) => void, forward?: { localPort: number }): Promise<void> {
+  const check = 'Jupyter answers';
+  const status = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
+  const reply = parseReply(status.stdout);
+  if (!reply?.ok || reply.running !== true || !reply.token || !reply.port) {
+    report({ check, ok: true, detail: reply?.ok ? `no server runs now; jupyter-ssh-setup start ${profile.name} starts one` : 'no server found' });
+    return;
+  }
+  const node = reply.node ?? '127.0.0.1';
+  const where = `${reply.host ?? profile.host} port ${reply.port}`;
+  let answer;
+  let via: string;
+  if (forward && (await isLocalPortOpen(forward.localPort))) {
+    via = `local port ${forward.localPort} (the tunnel to ${where})`;
+    answer = await askJupyter(forward.localPort, reply.token, 5000);
+  } else {
+    via = where;
+    // Over the shared login (a stream of it, no new login when it is up).
+    const args = [...sshConfigArgs(ctx.env), '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-W', `${node}:${reply.port}`, '--', profile.name];
+    answer = await askJupyterOverSsh(args, reply.token, (PROBE_TIMEOUT_SECONDS + 5) * 1000);
+  }
+  const verdict = judgeAnswer(answer, via);
+  if (verdict.kind === 'ok') {
+    report({ check, ok: true, detail: verdict.detail });
+    return;
+  }
+  const hints: Record<string, string> = {
+    'other-token': `The token did not reach Jupyter (for a container: the engine did not pass it on). Restart it: jupyter-ssh-setup stop ${profile.name} && jupyter-ssh-setup start ${profile.name}.`,
+    'other-program': `Something else holds that port. Stop it, or choose another port: jupyter-ssh-setup setup --name ${profile.name} --remote-port auto.`,
+    nothing: `Jupyter no longer listens there (see ~/.jupyter-ssh-setup/${profile.name}/jupyter.log on ${profile.host}). Restart it: jupyter-ssh-setup stop ${profile.name} && jupyter-ssh-setup start ${profile.name}.`,
+  };
+  report({ check, ok: false, detail: verdict.detail, hint: hints[verdict.kind] });
 }

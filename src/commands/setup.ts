@@ -130,7 +130,7 @@ export async function applySetup(profile: Profile, options: SetupOptions, ctx: C
   const stored: Profile = { ...profile, files: { sshConfig: paths.sshConfig, rc: paths.rc } };
   for (let attempt = 0; ; attempt++) {
     const current = await readCurrentState(paths, [profile.name]);
-    const render = await renderOptions(ctx, paths, [...[...current.profiles.values()].filter((p) => p.name !== stored.name), stored]);
+    const render = { ...(await renderOptions(ctx, paths, [...[...current.profiles.values()].filter((p) => p.name !== stored.name), stored])), overwriteHandEdits: options.force };
     await checkAgainstSystem(stored, paths, options.force, current.profiles);
     const changes = planSetup(stored, paths, current, render);
     await checkSshPlan(changes, paths, stored, ctx);

@@ -8,6 +8,7 @@ import type { Profile } from '../core/profile.js';
 import { formatHop, persistOf } from '../core/profile.js';
 import { buildControlArgs, buildRemoteActionArgs, forwardSpec } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
+import { judgeAnswer } from '../core/jupyter-answer.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, multiplexing, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
 import { readForwardState, writeForwardState } from '../io/tunnel-state.js';
@@ -80,11 +81,11 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     const localPort = await openForward(profile, paths, ctx, node, reply.port);
     checkInterrupt(`Jupyter is running on ${profile.name} and forwarded to local port ${localPort}.`);
     progress.phase('Checking that Jupyter answers through the tunnel...');
-    const status = await waitForJupyter(localPort, reply.token, 15_000);
-    if (status !== 200) {
+    const answer = judgeAnswer(await waitForJupyter(localPort, reply.token, 15_000), `local port ${localPort} (the tunnel to ${profile.name})`);
+    if (answer.kind !== 'ok') {
       throw new RuntimeFailure(
-        `Jupyter on ${profile.name} does not answer through the tunnel on local port ${localPort} (${status ? 'HTTP ' + status : 'no answer'})`,
-        `Run jupyter-ssh-setup doctor ${profile.name}.`,
+        `Jupyter on ${profile.name} does not work: ${answer.detail}`,
+        `Run jupyter-ssh-setup doctor ${profile.name}; jupyter-ssh-setup stop ${profile.name} stops what runs there.`,
       );
     }
     return {
@@ -126,6 +127,7 @@ function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
     'port-busy': `Choose another port: jupyter-ssh-setup setup --name ${profile.name} --remote-port auto`,
     'env-failed': `Check the environment settings: jupyter-ssh-setup doctor ${profile.name}`,
     'image-missing': `Pull or build the image on ${profile.host} as above, or choose another: jupyter-ssh-setup setup --name ${profile.name} --image IMAGE`,
+    'python-failed': `Repair that Python on ${profile.host} (its permissions, or recreate the environment), or point setup --name ${profile.name} --env at one that works`,
     'engine-not-found': `Install ${profile.container.kind === 'apptainer' ? 'Apptainer' : 'docker or podman'} on ${profile.host}, or put it on PATH with setup --env (e.g. module:NAME)`,
   };
   return new RuntimeFailure(

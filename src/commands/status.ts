@@ -7,7 +7,8 @@ import type { Profile } from '../core/profile.js';
 import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { pickProfile, readProfiles, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortOpen } from '../io/remote.js';
+import { ssh, parseReply, isLocalPortOpen, askJupyter } from '../io/remote.js';
+import { judgeAnswer } from '../core/jupyter-answer.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { printTable } from '../io/table.js';
 import { checkMaster, readExtraForwards } from '../io/connection.js';
@@ -35,7 +36,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     for (const r of rows) if (r.job) ctx.stdout.write(`${r.name}: ${r.job.scheduler.toUpperCase()} job ${r.job.id} ${r.job.detail}\n`);
     if (multiplexing(ctx)) for (const r of rows) ctx.stdout.write(describeConnection(r) + '\n');
   }
-  return rows.some((r) => r.state === 'unreachable') ? 1 : 0;
+  return rows.some((r) => r.state === 'unreachable' || r.state === 'broken') ? 1 : 0;
 }
 
 /** One line on a target's login and extra forwards, under the table. */
@@ -50,9 +51,21 @@ export function describeConnection(r: StatusRow): string {
   return `${r.name}: ${login}${fwd}`;
 }
 
-/** Asks the remote (over the shared connection if it lives) and checks the local end of the tunnel. */
+/**
+ * Asks the remote (over the shared connection if it lives) and checks the local
+ * end of the tunnel. A URL is shown only once Jupyter answered our token through
+ * it; otherwise the row is `broken` and says what answered instead.
+ */
 export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
-  if (profile.launcher !== 'plain') return (await import('./batch.js')).batchStatusRow(profile, paths, ctx);
+  const row = profile.launcher !== 'plain' ? await (await import('./batch.js')).batchStatusRow(profile, paths, ctx) : await plainStatusRow(profile, paths, ctx);
+  if (!row.url || row.localPort === null) return row;
+  const token = new URL(row.url).searchParams.get('token') ?? '';
+  const answer = judgeAnswer(await askJupyter(row.localPort, token, 3000), `local port ${row.localPort}`);
+  if (answer.kind === 'ok') return row;
+  return { ...row, state: 'broken', url: null, error: `${answer.detail}; jupyter-ssh-setup doctor ${profile.name} checks each step` };
+}
+
+async function plainStatusRow(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
   const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
   const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });

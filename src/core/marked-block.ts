@@ -36,11 +36,11 @@ export function findBlock(text: string): BlockSpan | undefined {
     const line = lines[i]!;
     const bare = line.replace(/\r?\n$/, '');
     if (bare === BEGIN_MARK) {
-      if (beginAt >= 0 || found) throw new MarkerError('a second "' + BEGIN_MARK + '" line');
+      if (beginAt >= 0 || found) throw new MarkerError(i + 1, `a second "${BEGIN_MARK}" line`, 'delete one of our two blocks (from its begin line to its end line)');
       beginAt = offset;
       beginLine = i;
     } else if (bare === END_MARK) {
-      if (beginAt < 0) throw new MarkerError('an "' + END_MARK + '" line without its begin line');
+      if (beginAt < 0) throw new MarkerError(i + 1, `"${END_MARK}" without a "${BEGIN_MARK}" line before it`, 'delete that line, or put the begin line back above it');
       let start = beginAt;
       const end = offset + line.length;
       // A block that ends the file without a newline was appended after a
@@ -57,13 +57,24 @@ export function findBlock(text: string): BlockSpan | undefined {
     }
     offset += line.length;
   }
-  if (beginAt >= 0) throw new MarkerError('a "' + BEGIN_MARK + '" line without its end line');
+  if (beginAt >= 0) throw new MarkerError(beginLine + 1, `"${BEGIN_MARK}" without its "${END_MARK}" line`, 'delete that line (and what is left of our block after it), or put the end line back');
   return found;
 }
 
+/**
+ * Markers we cannot pair: the user edited our block by hand. Carries the line
+ * (1-based) and what to do; core/plan.ts adds the file's name and makes it a
+ * usage error (exit 2, nothing written).
+ */
 export class MarkerError extends Error {
-  constructor(what: string) {
-    super(`the file has ${what}; fix or delete the jupyter-ssh-setup markers by hand, then run again`);
+  readonly line: number;
+  readonly problem: string;
+  readonly fix: string;
+  constructor(line: number, problem: string, fix: string) {
+    super(`line ${line}: ${problem}; ${fix}, then run again`);
+    this.line = line;
+    this.problem = problem;
+    this.fix = fix;
   }
 }
 

@@ -22,8 +22,11 @@ export interface StatusRow {
   name: string;
   launcher: string;
   where: string;
-  /** pending/starting/failed/unknown: batch jobs (queued, Jupyter starting, ended badly, scheduler silent). */
-  state: 'running' | 'stopped' | 'unreachable' | 'pending' | 'starting' | 'failed' | 'unknown';
+  /**
+   * pending/starting/failed/unknown: batch jobs (queued, Jupyter starting, ended badly, scheduler silent).
+   * broken: it runs, but its URL does not work (another token, another program, nothing answers): see error.
+   */
+  state: 'running' | 'stopped' | 'unreachable' | 'pending' | 'starting' | 'failed' | 'unknown' | 'broken';
   tunnel: 'open' | 'gone' | 'none';
   url: string | null;
   localPort: number | null;

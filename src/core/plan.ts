@@ -4,7 +4,9 @@ import { formatHop, persistOf } from './profile.js';
 import { CONTROL_PATH, planHops, type HopFacts } from './connection.js';
 import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
-import { upsertBlock, removeBlock } from './marked-block.js';
+import { createHash } from 'node:crypto';
+import { upsertBlock, removeBlock, MarkerError } from './marked-block.js';
+import { UsageError } from '../errors.js';
 import { buildRemoteCommand, urlPath } from './remote.js';
 import { renderBatchLaunchScript } from './batch.js';
 import { containerData } from './container.js';
@@ -65,11 +67,61 @@ export interface RenderOptions {
   controlPath?: string;
   /** Which jump hops the user's own config sets up (left as written). */
   hops?: HopFacts;
+  /** setup --force: overwrite our Host file even when it was edited by hand. */
+  overwriteHandEdits?: boolean;
 }
 
 /** A ControlPath keeps its own %C; only a literal % elsewhere (in HOME) is escaped. */
 function sshPercentKeepTokens(path: string): string {
   return path.endsWith('/jss-%C') ? sshPercent(path.slice(0, -'/jss-%C'.length)) + '/jss-%C' : sshPercent(path);
+}
+
+/** A path under home as ~/..., for messages. */
+export function tildify(path: string, home: string): string {
+  return path === home ? '~' : path.startsWith(home + '/') ? '~' + path.slice(home.length) : path;
+}
+
+const SEAL_PREFIX = '# jupyter-ssh-setup checksum: sha256:';
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Our Host file with a last line holding the checksum of the rest: a later run can tell a hand edit. */
+export function sealHostFile(text: string): string {
+  return `${text}${SEAL_PREFIX}${sha256(text)} (setup refuses to overwrite hand edits; --force does)\n`;
+}
+
+/**
+ * Throws a usage error when our Host file was edited since we wrote it: its
+ * checksum line no longer matches. A file without that line (written before
+ * there was one) counts as ours. `expected` is what the stored profiles
+ * render to now, to point at the first line that differs.
+ */
+export function checkHostFileUnedited(path: string, text: string, expected: string, home: string): void {
+  const lines = text.split('\n');
+  const sealAt = lines.findIndex((l) => l.startsWith(SEAL_PREFIX));
+  if (sealAt < 0) return;
+  const body = lines.slice(0, sealAt).join('\n') + (sealAt > 0 ? '\n' : '');
+  const sum = lines[sealAt]!.slice(SEAL_PREFIX.length, SEAL_PREFIX.length + 64);
+  if (sum === sha256(body) && sealAt === lines.length - 2 && lines.at(-1) === '') return;
+  const want = expected.split('\n');
+  let at = lines.findIndex((l, i) => i !== sealAt && l !== want[i]);
+  if (at < 0 || at >= sealAt) at = sealAt;
+  const shown = JSON.stringify(lines[at]!.length > 60 ? lines[at]!.slice(0, 57) + '...' : lines[at]);
+  throw new UsageError(
+    `${tildify(path, home)} line ${at + 1}: changed by hand since setup wrote it (${shown}); put your own settings in your ssh config instead and undo the edit, or run setup with --force to overwrite it`,
+  );
+}
+
+/** upsertBlock/removeBlock on a user's file: markers we cannot pair are a usage error naming the file and line. */
+function editMarked(path: string, home: string, edit: () => string): string {
+  try {
+    return edit();
+  } catch (error) {
+    if (error instanceof MarkerError) throw new UsageError(`${tildify(path, home)} ${error.message}`);
+    throw error;
+  }
 }
 
 /** The ssh_config text of our own file, holding every profile's Host blocks. */
@@ -217,11 +269,14 @@ function planAll(
   const changes: FileChange[] = [];
   const none = all.length === 0;
   const sshConfigBefore = current.sshConfig;
-  const sshConfigAfter = none
-    ? removeBlock(sshConfigBefore ?? '')
-    : upsertBlock(sshConfigBefore ?? '', sshIncludeBody(paths.sshInclude), 'top');
+  const sshConfigAfter = editMarked(paths.sshConfig, paths.home, () =>
+    none ? removeBlock(sshConfigBefore ?? '') : upsertBlock(sshConfigBefore ?? '', sshIncludeBody(paths.sshInclude), 'top'),
+  );
   changes.push(change(paths.sshConfig, sshConfigBefore, emptiedToNull(sshConfigBefore, sshConfigAfter), 0o600, 'SSH config (one Include line)'));
-  changes.push(change(paths.sshInclude, current.sshInclude, none ? null : renderSshHosts(all, options), 0o600, 'SSH Host blocks'));
+  if (current.sshInclude !== null && !options.overwriteHandEdits) {
+    checkHostFileUnedited(paths.sshInclude, current.sshInclude, sealHostFile(renderSshHosts([...current.profiles.values()], options)), paths.home);
+  }
+  changes.push(change(paths.sshInclude, current.sshInclude, none ? null : sealHostFile(renderSshHosts(all, options)), 0o600, 'SSH Host blocks'));
   if (paths.shell === 'fish') {
     // Files of our own: written whole, deleted whole.
     const fish = fishFiles(paths);
@@ -232,7 +287,9 @@ function planAll(
     });
   } else {
     const rcBefore = current.rc;
-    const rcAfter = none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderFunctions(paths).replace(/\n$/, '').split('\n'), 'bottom');
+    const rcAfter = editMarked(paths.rc, paths.home, () =>
+      none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderFunctions(paths).replace(/\n$/, '').split('\n'), 'bottom'),
+    );
     changes.push(change(paths.rc, rcBefore, emptiedToNull(rcBefore, rcAfter), 0o644, 'shell functions'));
   }
   for (const profile of changed) {

@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import type { Context } from '../context.js';
 import type { FileChange, Paths } from '../core/plan.js';
 
-export function tildify(path: string, home: string): string {
-  return path === home ? '~' : path.startsWith(home + '/') ? '~' + path.slice(home.length) : path;
-}
+import { tildify } from '../core/plan.js';
+
+export { tildify };
 
 /** Colours only on a terminal, and never with NO_COLOR. */
 export function colors(ctx: Context): { red: (s: string) => string; green: (s: string) => string; bold: (s: string) => string; dim: (s: string) => string; cyan: (s: string) => string } {

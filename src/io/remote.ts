@@ -18,6 +18,9 @@ import { shQuote } from '../core/quote.js';
 export function sshConfigArgs(env: NodeJS.ProcessEnv): string[] {
   return env.JSS_SSH_CONFIG ? ['-F', env.JSS_SSH_CONFIG] : [];
 }
+import { judgeAnswer, type HttpAnswer } from '../core/jupyter-answer.js';
+import { Duplex } from 'node:stream';
+import { spawn } from 'node:child_process';
 
 /** Runs ssh with an argument array; --verbose prints it (tokens masked). */
 export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
@@ -104,31 +107,68 @@ export function isLocalPortOpen(port: number, timeoutMs = 1000): Promise<boolean
   });
 }
 
-/** One GET of /api/status on the local end of the tunnel; the HTTP status, or 0 without an answer. */
-function statusOnce(localPort: number, token: string, timeoutMs: number): Promise<number> {
+/**
+ * One GET of /api/status with our token (in a header, never in argv): on the
+ * local end of the tunnel, or over `connection` (e.g. an `ssh -W` stream).
+ * The answer, or undefined when nothing answered.
+ */
+export function askJupyter(localPort: number, token: string, timeoutMs: number, connection?: () => Duplex): Promise<HttpAnswer | undefined> {
   // node:http rather than fetch: fetch loads undici on first use, ~30 ms of every start.
   return new Promise((resolve) => {
-    const req = httpGet({ host: '127.0.0.1', port: localPort, path: '/api/status', headers: { Authorization: `token ${token}` }, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-      res.once('error', () => resolve(0));
-    });
+    const req = httpGet(
+      {
+        host: '127.0.0.1',
+        port: localPort,
+        path: '/api/status',
+        headers: { Authorization: `token ${token}`, Connection: 'close' },
+        timeout: timeoutMs,
+        ...(connection ? { createConnection: connection } : {}),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          if (body.length < 4096) body += d;
+        });
+        const server = typeof res.headers.server === 'string' ? res.headers.server : undefined;
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, server, body }));
+        res.on('error', () => resolve(undefined));
+      },
+    );
     req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(0));
+    req.on('error', () => resolve(undefined));
   });
+}
+
+/** askJupyter over the stdio of `ssh ARGS` (ARGS with -W HOST:PORT): end to end without a tunnel. */
+export async function askJupyterOverSsh(args: string[], token: string, timeoutMs: number): Promise<HttpAnswer | undefined> {
+  const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  try {
+    const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    // ssh ends the stream when the far end closes or refuses: that is an answer (none), not a crash.
+    stream.on('error', () => undefined);
+    return await askJupyter(0, token, timeoutMs, () => stream);
+  } finally {
+    child.kill();
+  }
 }
 
 /**
  * Polls Jupyter's /api/status through the tunnel: quickly at first, then
- * backing off. Returns the HTTP status of the last answer (0: no answer).
+ * backing off, until it answers our token. Returns the last answer. A Jupyter
+ * that rejects our token keeps doing so: after three such answers it stops.
  */
-export async function waitForJupyter(localPort: number, token: string, timeoutMs: number): Promise<number> {
+export async function waitForJupyter(localPort: number, token: string, timeoutMs: number): Promise<HttpAnswer | undefined> {
   const deadline = Date.now() + timeoutMs;
   let delay = 10;
-  let last = 0;
+  let last: HttpAnswer | undefined;
+  let rejected = 0;
   while (Date.now() < deadline) {
-    last = await statusOnce(localPort, token, Math.max(500, Math.min(3000, deadline - Date.now())));
-    if (last === 200) return last;
+    last = await askJupyter(localPort, token, Math.max(500, Math.min(3000, deadline - Date.now())));
+    const kind = judgeAnswer(last, '').kind;
+    if (kind === 'ok') return last;
+    rejected = kind === 'other-token' ? rejected + 1 : 0;
+    if (rejected >= 3) return last;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 250);
   }

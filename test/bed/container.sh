@@ -140,10 +140,10 @@ EOF
       "$name" "$USER_NAME" "$ROOT_PODMAN" >"$BIN_DIR/$name"
     chmod 755 "$BIN_DIR/$name"
   done
-  # JUPYTER_TOKEN passes through sudo: `-e JUPYTER_TOKEN` reads it from the client's environment.
+  # sudo resets the environment (as on shared GPU servers that grant docker through sudo):
+  # nothing of the caller's environment reaches podman, so a token must not travel that way.
   cat >"$SUDOERS.tmp" <<EOF
 # jss-bed (test/bed/container.sh): removed by container.sh down / bed.sh down
-Defaults!$ROOT_PODMAN env_keep += "JUPYTER_TOKEN"
 $USER_NAME ALL=(root) NOPASSWD: $ROOT_PODMAN
 EOF
   chmod 440 "$SUDOERS.tmp"

@@ -49,7 +49,18 @@ case "$1" in
     shift
     : >"$s/run-args"
     for a in "$@"; do printf '%s\n' "$a" >>"$s/run-args"; done
-    printf '%s' "\${JUPYTER_TOKEN-unset}" >"$s/run-token"
+    # Like a client behind sudo or a wrapper: our environment does not reach the engine;
+    # the token arrives only through --env-file, read now (the file may go right after).
+    printf '%s' "\${JUPYTER_TOKEN-unset}" >"$s/run-env-token"
+    : >"$s/run-token"
+    prev=""
+    for a in "$@"; do
+      if [ "$prev" = --env-file ]; then
+        sed -n 's/^JUPYTER_TOKEN=//p' "$a" | tr -d '\n' >"$s/run-token"
+        python3 -c 'import os, sys; print(oct(os.stat(sys.argv[1]).st_mode & 0o777))' "$a" >"$s/run-env-file-mode"
+      fi
+      prev=$a
+    done
     mkdir -p "$s/ctr"
     echo true >"$s/ctr/running"
     owner=""
@@ -157,7 +168,7 @@ const docker: ProfileInput = { name: 'box', host: 'gpu', container: 'docker', im
 
 const t = suite('container launch script against fake engines');
 
-t('docker: start runs the container detached, on 127.0.0.1 only, token in the environment, never pulled', () => {
+t('docker: start runs the container detached, on 127.0.0.1 only, token through a 0600 --env-file, never pulled', () => {
   const r = remote({ ...docker, mount: ['/data:/data:ro', 'type=bind,src=/scratch,dst=/scratch'], containerGpus: true, notebookDir: 'work' }, { docker: 'docker' });
   try {
     mkdirSync(join(r.home, 'work'));
@@ -177,12 +188,15 @@ t('docker: start runs the container detached, on 127.0.0.1 only, token in the en
     assert.equal(r.runArgs(), [
       '--pull=never', '--name', 'jss-box',
       '--label', 'io.jupyter-ssh-setup.profile=box', '--label', `io.jupyter-ssh-setup.user=${execFileSync('id', ['-un'], { encoding: 'utf8' }).trim()}`,
-      '-e', 'JUPYTER_TOKEN', '-v', `${dir}:${dir}`, '-w', dir,
+      '--env-file', join(r.home, '.jupyter-ssh-setup/box/token.env'), '-v', `${dir}:${dir}`, '-w', dir,
       '-v', '/data:/data:ro', '--mount', 'type=bind,src=/scratch,dst=/scratch', '--gpus', 'all',
       '-d', '-p', '127.0.0.1:8899:8899', 'quay.io/jupyter/base-notebook:2024-01-15',
       'jupyter', 'lab', '--no-browser', '--ip=0.0.0.0', '--port=8899', '--port-retries=0', `--notebook-dir=${dir}`, '--allow-root',
     ]);
-    assert.is(readFileSync(join(r.state, 'run-token'), 'utf8'), token, 'the engine got the token through its environment');
+    assert.is(readFileSync(join(r.state, 'run-token'), 'utf8'), token, 'the engine got the token from --env-file');
+    assert.is(readFileSync(join(r.state, 'run-env-file-mode'), 'utf8').trim(), '0o600', 'a file only we can read');
+    assert.is(readFileSync(join(r.state, 'run-env-token'), 'utf8'), 'unset', 'not through the environment, which sudo or a wrapper drops');
+    assert.not.ok(existsSync(join(r.home, '.jupyter-ssh-setup/box/token.env')), 'the token file is gone once the container runs');
     assert.not.ok(r.calls().some((c) => c.includes(token)), 'the token is in no argv');
     assert.not.ok(r.calls().some((c) => / pull( |$)/.test(c)), 'never pulls');
     const conn = JSON.parse(readFileSync(join(r.home, '.jupyter-ssh-setup/box/connection.json'), 'utf8'));

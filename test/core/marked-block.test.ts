@@ -94,11 +94,9 @@ test('unbalanced markers throw MarkerError rather than guess', () => {
     assert.throws(() => upsertBlock(text, body, 'top'), (e: unknown) => e instanceof MarkerError);
     assert.throws(() => removeBlock(text), (e: unknown) => e instanceof MarkerError);
   }
-  try {
-    findBlock(`${BEGIN_MARK}\n`);
-  } catch (e) {
-    assert.match((e as Error).message, /fix or delete the jupyter-ssh-setup markers by hand/);
-  }
+  // The line it names is 1-based; core/plan.ts puts the file's name in front.
+  assert.throws(() => findBlock(`a\nb\n${BEGIN_MARK}\nc\n`), (e: unknown) => e instanceof MarkerError && e.line === 3);
+  assert.throws(() => findBlock(`${BEGIN_MARK}\n`), (e: unknown) => (e as Error).message === `line 1: "${BEGIN_MARK}" without its "${END_MARK}" line; delete that line (and what is left of our block after it), or put the end line back, then run again`);
 });
 
 test('unicode and long lines outside the block are untouched', () => {

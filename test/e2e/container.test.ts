@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, chownSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { bedUp, isRoot, cli, asUser, userBash, resetUser, portIsFree, runInKernel, waitFor, root, type BedState } from '../helpers/bed.js';
@@ -68,6 +68,12 @@ it('the bed: docker on gpu is root podman for the test user', async () => {
   const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', '-J', LOGIN_HOP, 'jssbed@10.200.2.2', 'docker version']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'Podman Engine');
+});
+
+it('the bed: that docker, like sudo-based docker on shared servers, passes none of our environment on (issue 12)', async () => {
+  const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', '-J', LOGIN_HOP, 'jssbed@10.200.2.2', `JSS_PROBE=seen docker run --rm --pull=never -e JSS_PROBE ${IMAGE} sh -c 'echo "[\${JSS_PROBE:-}]"'`]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), '[]', 'the variable named by -e arrives empty');
 });
 
 it('setup --container docker through the jump host', async () => {
@@ -137,6 +143,34 @@ it('status shows it; a second start reuses the same container', async () => {
   assert.is(JSON.parse(again.stdout).token, token);
   assert.is(JSON.parse(again.stdout).reused, true);
   assert.equal(await containers(), ['jss-ctr running']);
+});
+
+it('Jupyter with another token (issue 12): status gives no URL, doctor says what answers instead', async () => {
+  // As when the engine dropped the token and Jupyter made its own: ours no longer matches.
+  const connPath = join(bed.home, '.jupyter-ssh-setup/ctr/connection.json');
+  const conn = readFileSync(connPath, 'utf8');
+  writeFileSync(connPath, conn.replace(/"token":"[0-9a-f]{48}"/, `"token":"${'0'.repeat(48)}"`));
+  try {
+    const s = await cli(bed, ['status', 'ctr', '--json']);
+    assert.is(s.code, 1, s.stdout);
+    const row = JSON.parse(s.stdout);
+    assert.is(row.state, 'broken');
+    assert.is(row.url, null);
+    assert.is(row.error, `Jupyter on local port ${localPort} rejects our token (HTTP 403): it runs with another token; jupyter-ssh-setup doctor ctr checks each step`);
+    const d = await cli(bed, ['doctor', 'ctr'], 120_000);
+    assert.is(d.code, 1);
+    assert.not.match(d.stdout, 'All checks passed');
+    assert.match(d.stdout, `✘ Jupyter answers: Jupyter on local port ${localPort} (the tunnel to gpu port 18890) rejects our token (HTTP 403): it runs with another token\n`);
+    assert.ok(d.stdout.endsWith('\nFirst problem: Jupyter answers.'), d.stdout);
+    // The shell function shows no URL either.
+    const fn = await userBash(bed, 'remote_notebook_status ctr');
+    assert.is(fn.code, 1, fn.stderr);
+    assert.is(fn.stdout, `ctr: running on gpu port 18890, but its URL does not work: Jupyter on local port ${localPort} rejects our token (HTTP 403): it runs with another token; try: jupyter-ssh-setup doctor ctr`);
+  } finally {
+    writeFileSync(connPath, conn);
+  }
+  const ok = await cli(bed, ['doctor', 'ctr', '--json'], 120_000);
+  assert.is(JSON.parse(ok.stdout).checks.at(-1).detail, `Jupyter answers our token on local port ${localPort} (the tunnel to gpu port 18890)`);
 });
 
 it('stop leaves no container and a free local port', async () => {

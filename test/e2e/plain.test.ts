@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:net';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { bedUp, bedCommand, isRoot, cli, userBash, asUser, resetUser, livePids, countAccepted, portIsFree, runInKernel, waitFor, type BedState } from '../helpers/bed.js';
 
@@ -242,6 +242,44 @@ it('doctor passes on a healthy target and names Jupyter when it is missing', asy
   assert.match(JSON.stringify(report.checks), 'jupyter is not on PATH');
 });
 
+it('doctor asks Jupyter end to end, over ssh -W without a tunnel, and says what answers instead (issue 12)', async () => {
+  const r = await cli(bed, ['start', 'gpu', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const { localPort } = JSON.parse(r.stdout);
+  const connPath = `${bed.home}/.jupyter-ssh-setup/gpu/connection.json`;
+  const conn = readFileSync(connPath, 'utf8');
+  const last = async () => {
+    const d = await cli(bed, ['doctor', 'gpu', '--json']);
+    return { code: d.code, check: JSON.parse(d.stdout).checks.at(-1) };
+  };
+  await asUser(bed, ['ssh', 'gpu', 'setsid nohup /usr/bin/python3 -m http.server 18897 --bind 127.0.0.1 </dev/null >/dev/null 2>&1 &']);
+  try {
+    assert.equal(await last(), { code: 0, check: { check: 'Jupyter answers', ok: true, detail: `Jupyter answers our token on local port ${localPort} (the tunnel to gpu port 8888)` } });
+    // The tunnel gone (its shared connection died; the server runs on): doctor goes to the
+    // server's port over an ssh -W stream of its own.
+    for (const p of (await livePids(bed.user)).filter((p) => p.args.endsWith('[mux]'))) process.kill(p.pid);
+    assert.ok(await waitFor(() => portIsFree(localPort), 5000), 'the tunnel is gone');
+    const connNow = readFileSync(connPath, 'utf8');
+    assert.equal(await last(), { code: 0, check: { check: 'Jupyter answers', ok: true, detail: 'Jupyter answers our token on gpu port 8888' } });
+    // Our record names a port where another program answers, then one where nothing does.
+    await waitFor(async () => (await asUser(bed, ['ssh', 'gpu', 'python3 -c "import socket; socket.create_connection((\'127.0.0.1\', 18897))"'])).code === 0, 5000, 100);
+    writeFileSync(connPath, connNow.replace('"port":8888', '"port":18897'));
+    const other = await last();
+    assert.is(other.code, 1);
+    assert.match(other.check.detail, /^another program answers on gpu port 18897 \(HTTP 404, Server: SimpleHTTP\/[0-9.]+ Python\/[0-9.]+\), not our Jupyter$/);
+    writeFileSync(connPath, connNow.replace('"port":8888', '"port":18898'));
+    assert.equal(await last(), {
+      code: 1,
+      check: { check: 'Jupyter answers', ok: false, detail: 'nothing answers on gpu port 18898', hint: 'Jupyter no longer listens there (see ~/.jupyter-ssh-setup/gpu/jupyter.log on 10.200.2.2). Restart it: jupyter-ssh-setup stop gpu && jupyter-ssh-setup start gpu.' },
+    });
+    writeFileSync(connPath, connNow);
+  } finally {
+    if (!existsSync(connPath)) writeFileSync(connPath, conn);
+    await asUser(bed, ['ssh', 'gpu', 'pkill -u jssbed -f "http.server 18897"']);
+    await cli(bed, ['stop', 'gpu']);
+  }
+});
+
 it('doctor names the jump host when its sshd is down', async () => {
   await cli(bed, ['disconnect', '--all']);
   await bedCommand('stop-sshd', 'login');
@@ -271,6 +309,30 @@ it('the remote login shell may be zsh or sh: start and stop work the same', asyn
       await execa('usermod', ['-s', '/bin/bash', bed.user]);
     }
   }
+});
+
+it('one target left: every shell function works without a name (issue 12)', async () => {
+  for (const name of ['direct', 'nojup']) assert.is((await cli(bed, ['remove', name])).code, 0);
+  const r = await userBash(bed, 'remote_notebook_start');
+  assert.is(r.code, 0, r.stderr);
+  const m = /(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48}))/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.is((await fetch(`http://127.0.0.1:${m![2]}/api/status?token=${m![3]}`)).status, 200);
+  const st = await userBash(bed, 'remote_notebook_status');
+  assert.is(st.code, 0, st.stderr);
+  assert.match(st.stdout, `gpu: running on gpu port 8888, ${m![1]}`);
+  const pf = await userBash(bed, 'port_forward');
+  assert.is(pf.code, 0, pf.stderr);
+  assert.is(pf.stdout.trim(), m![1]);
+  const jp = await userBash(bed, 'jptt 8888 18895');
+  assert.is(jp.code, 0, jp.stderr);
+  assert.match(jp.stdout, 'Forwarding localhost:18895 to port 8888 on gpu');
+  assert.is((await fetch(`http://127.0.0.1:18895/api/status?token=${m![3]}`)).status, 200);
+  const stop = await userBash(bed, 'remote_notebook_stop');
+  assert.is(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, 'Stopped Jupyter on gpu and closed the tunnel.');
+  assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
+  assert.ok(await waitFor(() => portIsFree(18895), 3000), 'the jptt forward went with the connection');
 });
 
 it('remove --all gives the user back their files', async () => {
