@@ -163,6 +163,30 @@ test('plain two-hop: an alias from the config, then a typed hop', async () => {
   assert.match(r.stdout, /remote_notebook_start gpu/);
 });
 
+test('the login persistence: asked after the hops, 4h by default; a typed time is validated like --persist', async () => {
+  const home = makeHome();
+  const r = await wizard(home, [
+    ['Name for this target', 'gpu'],
+    ['Hostname or IP', '10.0.0.5'],
+    ['Login name', 'alice'],
+    ['how long should the shared SSH login stay up', 'type'],
+    ['How long', 'forever'],
+    ['How long', '8h'],
+    ['Write these changes?', true],
+    ['Test the connection', false],
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const q = r.asked.find((a) => a.message.includes('how long should the shared SSH login stay up'))!;
+  assert.is(q.default, '4h');
+  assert.equal(r.errors.map((e) => e.error), ['invalid --persist "forever": how long the login stays up after its last use: a time like 10m, 4h or 1h30m, or no']);
+  assert.is(stored(home, 'gpu').persist, '8h');
+  assert.match(include(home), /ControlPersist 8h/);
+  // --persist as a flag: the question is not asked.
+  const again = await wizard(makeHome(), [['Name for this target', 'box'], ['Hostname or IP', 'h'], ['Login name', 'a'], ['Write these changes?', true], ['Test the connection', false]], ['setup', '--persist', '10m']);
+  assert.is(again.code, 0, again.stderr);
+  assert.not.ok(again.asked.some((a) => a.message.includes('shared SSH login')));
+});
+
 test('SLURM target: flags skip their questions; only the launcher questions are asked', async () => {
   const home = makeHome();
   const r = await wizard(

@@ -21,6 +21,7 @@ import { askName } from './name.js';
 import { askHost } from './host.js';
 import { askUser, askPort, askIdentity } from './login.js';
 import { askJump } from './jump.js';
+import { askPersist } from './persist.js';
 import { askLauncher, askScheduler } from './launcher.js';
 import { askContainer } from './container.js';
 import { askEnv } from './environment.js';
@@ -37,6 +38,7 @@ export const steps: Step[] = [
   askPort,
   askIdentity,
   askJump,
+  askPersist,
   askLauncher,
   askScheduler,
   askContainer,

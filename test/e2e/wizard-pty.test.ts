@@ -116,6 +116,7 @@ test.after(() => {
 
 const BASTION = 'Host bastion\n  HostName bastion.example.org\n  User bob\n';
 const REST = [
+  'After its last use, how long',
   'How is Jupyter started?',
   'Run Jupyter inside a container?',
   'What must be activated before Jupyter starts?',
@@ -168,7 +169,7 @@ maybe('SLURM target: only the batch questions of the chosen launcher', async () 
   const home = makeHome();
   const pane = new Pane(home, ['setup', '--name', 'hpc', '--user', 'alice']);
   await pane.type('Hostname or IP address', 'login.hpc.example.edu');
-  await pane.defaults('SSH port', 'Which SSH key?', 'Does ssh go through');
+  await pane.defaults('SSH port', 'Which SSH key?', 'Does ssh go through', 'After its last use, how long');
   await pane.choose('How is Jupyter started?', 'SLURM job');
   await pane.type('SLURM partition', 'gpu');
   await pane.type('Time limit', '2:00:00');
@@ -176,7 +177,7 @@ maybe('SLURM target: only the batch questions of the chosen launcher', async () 
   await pane.type('CPUs', '8');
   await pane.type('Memory', '32G');
   await pane.type('GPUs', '1');
-  await pane.defaults(...REST.slice(1));
+  await pane.defaults(...REST.slice(2));
   await pane.type('Write these changes?');
   await pane.type('Test the connection now', 'n');
   assert.is(await pane.exitCode(), 0, pane.screen());
@@ -190,11 +191,11 @@ maybe('SLURM target: only the batch questions of the chosen launcher', async () 
 maybe('container target: docker with the default image and GPUs', async () => {
   const home = makeHome();
   const pane = new Pane(home, ['setup', '--name', 'box', '--host', 'gpu.lab.example.org']);
-  await pane.defaults('Login name', 'SSH port', 'Which SSH key?', 'Does ssh go through', 'How is Jupyter started?');
+  await pane.defaults('Login name', 'SSH port', 'Which SSH key?', 'Does ssh go through', 'After its last use, how long', 'How is Jupyter started?');
   await pane.choose('Run Jupyter inside a container?', 'Docker');
   await pane.type('Image');
   await pane.type("Give the container the host's GPUs", 'y');
-  await pane.defaults(...REST.slice(2));
+  await pane.defaults(...REST.slice(3));
   await pane.type('Write these changes?');
   await pane.type('Test the connection now', 'n');
   assert.is(await pane.exitCode(), 0, pane.screen());
@@ -214,9 +215,9 @@ maybe('a re-run that changes one answer shows only that change', async () => {
   await pane.waitFor(/set up already: its current answers are the defaults/);
   await pane.defaults('Hostname or IP address', 'Login name on gpu.example.org', 'SSH port', 'Which SSH key?');
   await pane.waitFor(/^❯ Keep: login\.example\.org$/m);
-  await pane.defaults('Does ssh go through', ...REST.slice(0, 4));
+  await pane.defaults('Does ssh go through', ...REST.slice(0, 5));
   await pane.type('Directory Jupyter opens in', 'work');
-  await pane.defaults(...REST.slice(5));
+  await pane.defaults(...REST.slice(6));
   const plan = (await pane.waitFor(/Files to change \((\d+)\):\n((?: {2}.*\n)+)/))[0];
   await pane.type('Write these changes?');
   await pane.type('Test the connection now', 'n');
