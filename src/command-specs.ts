@@ -41,6 +41,7 @@ const setupOptions: Options = {
   rc: { type: 'string' },
   reconnect: { type: 'boolean' },
   persist: { type: 'string' },
+  bind: { type: 'string' },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   force: { type: 'boolean' },
@@ -73,6 +74,9 @@ export const COMMAND_SPECS: CommandSpec[] = [
   --remote-port N|auto  Jupyter's port on the remote (default 8888; auto picks a free one)
   --local-port N        port on this machine (default: the remote port, or 8888)
   --notebook-dir PATH   directory Jupyter opens in, on the remote
+  --bind socket|tcp     how Jupyter listens there (default socket: a 0600 Unix socket
+                        only you can open, falling back to tcp where that Jupyter
+                        cannot; tcp: 127.0.0.1:--remote-port, open to every local user)
   --shell SHELL         bash | zsh | fish: which shell gets the functions (default from $SHELL)
   --partition --time --account --mem --cpus --gpus --qos --directive LINE
                         batch job settings (slurm/pbs)
@@ -92,6 +96,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       'jupyter-ssh-setup setup --name gpu --host 10.0.0.5 --user alice --jump login.example.org --yes',
       'jupyter-ssh-setup setup --name hpc --host login.hpc.edu --launcher slurm --partition gpu --time 2:00:00 --yes',
       'jupyter-ssh-setup setup --name box --host gpu.lab --container docker --image jupyter/base-notebook --dry-run',
+      'jupyter-ssh-setup setup --name old --host old.lab --bind tcp --remote-port auto --yes',
     ],
   },
   {

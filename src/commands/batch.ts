@@ -18,7 +18,7 @@ import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, ty
 import { readForwardState } from '../io/tunnel-state.js';
 import { closeForwards } from '../io/connection.js';
 import { createProgress, type Progress } from '../io/progress.js';
-import type { StartResult, StatusRow } from '../core/notebook.js';
+import { BATCH_BIND, type StartResult, type StatusRow } from '../core/notebook.js';
 
 /** The JSON line of the batch launch script's start/status/stop. */
 export interface BatchReply extends RemoteReply {
@@ -172,6 +172,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
       node: reply.host ?? node,
       pid: reply.pid ?? 0,
       reused,
+      bind: BATCH_BIND,
       jobId,
       scheduler: profile.launcher as Scheduler,
     };
@@ -346,6 +347,7 @@ export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Contex
     remotePort: running ? (reply.port ?? null) : null,
     pid: running ? (reply.pid ?? null) : null,
     url: running && tunnelUp ? `http://127.0.0.1:${forward!.localPort}${urlPath(profile)}?token=${reply.token}` : null,
+    ...(running ? { bind: BATCH_BIND } : {}),
     ...(job ? { job } : {}),
   };
 }

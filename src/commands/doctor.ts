@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Profile } from '../core/profile.js';
 import { formatHop } from '../core/profile.js';
+import { judgeBind } from '../core/bind.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
@@ -132,6 +133,9 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     // Batch launchers: the login node has the scheduler; Jupyter is checked on the compute node by the job.
     report({ check: 'Jupyter', ok: true, detail: `${String(reply.scheduler).toUpperCase()} (${reply.version}, ${reply.submit}) on ${reply.host}; the job checks jupyter ${profile.app} on the compute node` });
   } else report({ check: 'Jupyter', ok: true, detail: `jupyter ${profile.app} ${reply.version} at ${reply.jupyter}${envText}` });
+  const bind = { check: 'bind', ...judgeBind(profile, reply) };
+  report(bind);
+  if (!bind.ok) return;
 
   const free = await isLocalPortFree(profile.localPort);
   if (!free && forward?.localPort !== profile.localPort) {
@@ -153,17 +157,21 @@ async function checkAnswer(profile: Profile, ctx: Context, report: (c: Check) =>
   const check = 'Jupyter answers';
   const status = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(status.stdout);
-  if (!reply?.ok || reply.running !== true || !reply.token || !reply.port) {
+  if (!reply?.ok || reply.running !== true || !reply.token || !(reply.port || reply.sock)) {
     report({ check, ok: true, detail: reply?.ok ? `no server runs now; jupyter-ssh-setup start ${profile.name} starts one` : 'no server found' });
     return;
   }
   const node = reply.node ?? '127.0.0.1';
-  const where = `${reply.host ?? profile.host} port ${reply.port}`;
+  const where = `${reply.host ?? profile.host} ${reply.sock ? `socket ${reply.sock}` : `port ${reply.port}`}`;
   let answer;
   let via: string;
   if (forward && (await isLocalPortOpen(forward.localPort))) {
     via = `local port ${forward.localPort} (the tunnel to ${where})`;
     answer = await askJupyter(forward.localPort, reply.token, 5000);
+  } else if (reply.sock) {
+    // ssh -W reaches host:port only; a socket is reached through start's tunnel.
+    report({ check, ok: true, detail: `Jupyter runs on ${where}; no tunnel is open to check it through (jupyter-ssh-setup start ${profile.name} opens one)` });
+    return;
   } else {
     via = where;
     // Over the shared login (a stream of it, no new login when it is up).

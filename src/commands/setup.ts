@@ -45,6 +45,7 @@ export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
     directive: m('directive'),
     reconnect: values.reconnect as boolean | undefined,
     persist: s('persist'),
+    bind: s('bind'),
   };
 }
 

@@ -75,10 +75,11 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     const reply = parseReply(result.stdout);
     checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
     if (!reply) throw explainSshFailure(result, profile);
-    if (!reply.ok || !reply.token || !reply.port) throw remoteFailure(reply, profile);
+    if (!reply.ok || !reply.token || !(reply.port || reply.sock)) throw remoteFailure(reply, profile);
+    if (reply.bindFallback) ctx.stderr.write(`${reply.bindFallback}: it listens on TCP 127.0.0.1:${reply.port} there, open to every user of ${profile.host} who has the token (setup --name ${profile.name} --bind tcp stops this note).\n`);
     progress.phase('Opening the tunnel...');
     const node = reply.node ?? '127.0.0.1';
-    const localPort = await openForward(profile, paths, ctx, node, reply.port);
+    const localPort = await openForward(profile, paths, ctx, reply.sock ?? node, reply.port ?? 0);
     checkInterrupt(`Jupyter is running on ${profile.name} and forwarded to local port ${localPort}.`);
     progress.phase('Checking that Jupyter answers through the tunnel...');
     const answer = judgeAnswer(await waitForJupyter(localPort, reply.token, 15_000), `local port ${localPort} (the tunnel to ${profile.name})`);
@@ -93,11 +94,13 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
       url: `http://127.0.0.1:${localPort}${urlPath(profile)}?token=${reply.token}`,
       token: reply.token,
       localPort,
-      remotePort: reply.port,
+      remotePort: reply.port ?? 0,
       host: reply.host ?? profile.host,
       node,
       pid: reply.pid ?? 0,
       reused: Boolean(reply.reused),
+      bind: reply.sock ? 'socket' : 'tcp',
+      ...(reply.sock ? { socket: reply.sock } : {}),
     };
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -192,7 +195,7 @@ function printReady(result: StartResult, profile: Profile, ctx: Context): void {
   ctx.stdout.write(
     `${c.green('✔')} Jupyter ${profile.app} on ${c.bold(profile.name)} is ${result.reused ? 'already running' : 'ready'}:\n` +
       `  ${c.bold(result.url)}\n` +
-      `  local port ${result.localPort} -> ${where} port ${result.remotePort}, ${result.jobId ? `${result.scheduler?.toUpperCase()} job ${result.jobId}` : `pid ${result.pid}`}\n` +
+      `  local port ${result.localPort} -> ${where} ${result.socket ? `socket ${result.socket} (0600, yours only)` : `port ${result.remotePort}`}, ${result.jobId ? `${result.scheduler?.toUpperCase()} job ${result.jobId}` : `pid ${result.pid}`}\n` +
       `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n` +
       (multiplexing(ctx) ? `  the login stays up ${persistOf(profile) === 'no' ? 'while the tunnel runs' : `${describePersist(persistOf(profile))} after its last use`} (ssh ${profile.name} reuses it; jupyter-ssh-setup disconnect ${profile.name} closes it)\n` : ''),
   );

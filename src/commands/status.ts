@@ -14,6 +14,7 @@ import { printTable } from '../io/table.js';
 import { checkMaster, readExtraForwards } from '../io/connection.js';
 import { multiplexing } from '../io/remote.js';
 import { persistOf } from '../core/profile.js';
+import { describeBind } from '../core/bind.js';
 import { describePersist } from '../core/connection.js';
 import type { StatusRow } from '../core/notebook.js';
 
@@ -34,6 +35,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   } else {
     printTable(ctx, ['NAME', 'LAUNCHER', 'WHERE', 'STATE', 'TUNNEL', 'URL'], rows.map((r) => [r.name, r.launcher, r.where, r.state, r.tunnel, r.url ?? r.error ?? '-']));
     for (const r of rows) if (r.job) ctx.stdout.write(`${r.name}: ${r.job.scheduler.toUpperCase()} job ${r.job.id} ${r.job.detail}\n`);
+    for (const r of rows) if (r.bind) ctx.stdout.write(`${r.name}: ${describeBind(r)}\n`);
     if (multiplexing(ctx)) for (const r of rows) ctx.stdout.write(describeConnection(r) + '\n');
   }
   return rows.some((r) => r.state === 'unreachable' || r.state === 'broken') ? 1 : 0;
@@ -88,5 +90,6 @@ async function plainStatusRow(profile: Profile, paths: Paths, ctx: Context): Pro
     remotePort: running ? (reply.port ?? null) : null,
     pid: running ? (reply.pid ?? null) : null,
     url: running && tunnelUp ? `http://127.0.0.1:${forward!.localPort}${urlPath(profile)}?token=${reply.token}` : null,
+    ...(running ? { bind: reply.sock ? 'socket' : 'tcp', ...(reply.sock ? { socket: reply.sock } : {}) } : {}),
   };
 }

@@ -3,6 +3,12 @@
  * plain and the batch launchers (commands/start.ts, status.ts, batch.ts).
  */
 
+/**
+ * A batch job's Jupyter listens on TCP on its node's address: the login node
+ * forwards to it, and a socket would need ssh to the node itself.
+ */
+export const BATCH_BIND = 'tcp (node not reachable by ssh)';
+
 export interface StartResult {
   name: string;
   url: string;
@@ -13,6 +19,12 @@ export interface StartResult {
   node: string;
   pid: number;
   reused: boolean;
+  /**
+   * How Jupyter listens there: `socket` (socket is the path; remotePort 0), `tcp`,
+   * or for a batch job `tcp (node not reachable by ssh)`.
+   */
+  bind: string;
+  socket?: string;
   /** Batch launchers: the job that runs Jupyter. */
   jobId?: string;
   scheduler?: 'slurm' | 'pbs';
@@ -33,6 +45,9 @@ export interface StatusRow {
   remotePort: number | null;
   pid: number | null;
   error?: string;
+  /** How the running Jupyter listens (see StartResult.bind), and its socket. */
+  bind?: string;
+  socket?: string;
   /** The shared login to the target (set by `status`): up or not, its ssh pid, how long it outlives its last use. */
   connection?: { open: boolean; pid: number | null; persist: string };
   /** Forwards added with `jupyter-ssh-setup forward`. */

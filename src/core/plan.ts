@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Profile } from './profile.js';
-import { formatHop, persistOf } from './profile.js';
+import { bindOf, formatHop, persistOf } from './profile.js';
 import { CONTROL_PATH, planHops, type HopFacts } from './connection.js';
 import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
@@ -145,7 +145,8 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
       const where = p.container.kind !== 'none' ? ` in ${p.container.kind}` : '';
       const via = p.jump.length ? ` via ${p.jump.map(formatHop).join(' -> ')}` : '';
       const how = p.launcher === 'plain' ? '' : ` as a ${p.launcher.toUpperCase()} job`;
-      const fixedForward = p.launcher === 'plain' && p.remotePort !== 'auto';
+      // A socket's absolute path is known only on the remote: no fixed LocalForward to it.
+      const fixedForward = p.launcher === 'plain' && p.remotePort !== 'auto' && bindOf(p) === 'tcp';
       return {
         name: p.name,
         comment: `${p.name}: Jupyter ${p.app} on ${p.host}${via}${how}${where}`,
@@ -207,6 +208,7 @@ export function renderLaunchScript(profile: Profile): string {
       notebookDir: profile.notebookDir ?? '',
       env: profile.env,
       waitSeconds: 60,
+      bind: bindOf(profile),
       container: containerData(profile),
     },
     'sh',

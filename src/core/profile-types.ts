@@ -64,6 +64,12 @@ export interface Profile {
   /** Keep the tunnel up through drops (autossh). */
   reconnect?: boolean;
   /**
+   * How Jupyter listens on the remote: `socket` (a 0600 Unix socket in the 0700
+   * state directory, where that Jupyter supports it, else TCP) or `tcp`
+   * (127.0.0.1:remotePort). Absent means socket.
+   */
+  bind?: Bind;
+  /**
    * How long the shared login stays up after its last use (ssh's ControlPersist:
    * `4h`, `10m`, `no`). Absent means DEFAULT_PERSIST.
    */
@@ -101,7 +107,11 @@ export interface ProfileInput {
   directive?: string | string[];
   reconnect?: boolean;
   persist?: string;
+  bind?: string;
 }
+
+export const BINDS = ['socket', 'tcp'] as const;
+export type Bind = (typeof BINDS)[number];
 
 export const DEFAULT_PORT = 8888;
 /** One login per hop per working day: the shared connection outlives 4 idle hours. */

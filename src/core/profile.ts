@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { APPS, CONTAINERS, DEFAULT_PERSIST, DEFAULT_PORT, LAUNCHERS, SHELLS, type Profile, type ProfileInput, type SchedulerSettings } from './profile-types.js';
+import { APPS, BINDS, CONTAINERS, DEFAULT_PERSIST, DEFAULT_PORT, LAUNCHERS, SHELLS, type Bind, type Profile, type ProfileInput, type SchedulerSettings } from './profile-types.js';
 import { checkLength, checkPrintable, commaList, formatHop, list, oneOf, parseEnvSpec, parseHop, schedulerWord, validateHost, validateName, validatePath, validatePort, validateUser } from './fields.js';
 
 // The profile's types and its field validators live in modules of their own; most callers want them from here.
@@ -104,9 +104,22 @@ export function validateProfile(input: ProfileInput): Profile {
     scheduler,
     ...(input.reconnect ? { reconnect: true } : {}),
   };
+  // Stored only when it is not the default, so older profiles read the same.
+  if (oneOf(input.bind, BINDS, '--bind', 'socket') === 'tcp') profile.bind = 'tcp';
   const persist = validatePersist(input.persist === undefined ? undefined : String(input.persist));
   if (persist !== undefined && persist !== DEFAULT_PERSIST) profile.persist = persist;
   return profile;
+}
+
+/**
+ * How Jupyter listens on the remote, as configured (the remote may still fall
+ * back to tcp). Containers and batch jobs listen on TCP for now: a container's
+ * socket needs a bind-mounted directory, and a job's node is reached through
+ * the login node by address.
+ */
+export function bindOf(profile: Pick<Profile, 'bind' | 'launcher' | 'container'>): Bind {
+  if (profile.launcher !== 'plain' || profile.container.kind !== 'none') return 'tcp';
+  return profile.bind ?? 'socket';
 }
 
 /** Turns a stored profile back into answers, for re-running setup with changes. */
@@ -140,5 +153,6 @@ export function profileToInput(profile: Profile): ProfileInput {
     directive: s.directives,
     reconnect: profile.reconnect,
     persist: profile.persist,
+    bind: profile.bind,
   };
 }

@@ -47,7 +47,12 @@ export function parseMasterPid(stderr: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * ssh's -L spec from our loopback port to HOST:PORT, or to a remote Unix socket
+ * when remoteHost is an absolute path (then remotePort is not used).
+ */
 export function forwardSpec(localPort: number, remoteHost: string, remotePort: number): string {
+  if (remoteHost.startsWith('/')) return `127.0.0.1:${localPort}:${remoteHost}`;
   const host = remoteHost.includes(':') ? `[${remoteHost}]` : remoteHost;
   return `127.0.0.1:${localPort}:${host}:${remotePort}`;
 }

@@ -7,7 +7,7 @@ import { buildControlArgs, forwardSpec, parseMasterPid } from '../core/ssh-args.
 import { runProcess } from './ssh.js';
 import { ssh, multiplexing, sshConfigArgs } from './remote.js';
 import { readTextIfExists, writeFileAtomic, ensureDir } from './files.js';
-import { readForwardState, clearForwardState } from './tunnel-state.js';
+import { readForwardState, clearForwardState, parseForwardLine, formatForwardLine } from './tunnel-state.js';
 import { stopTunnelProcess } from './tunnel-process.js';
 
 /**
@@ -64,14 +64,13 @@ function extraForwardsPath(paths: Paths, name: string): string {
   return join(paths.configDir, 'state', `${name}.forwards`);
 }
 
-/** The extra forwards: one "LOCALPORT HOST REMOTEPORT" line each (shell functions read it too). */
+/** The extra forwards: one "LOCALPORT HOST REMOTEPORT" (or "LOCALPORT /PATH.sock") line each; shell functions read it too. */
 export async function readExtraForwards(paths: Paths, name: string): Promise<ExtraForward[]> {
   const text = (await readTextIfExists(extraForwardsPath(paths, name))) ?? '';
   return text
     .split('\n')
-    .map((l) => /^(\d+) (\S+) (\d+)\s*$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ localPort: Number(m[1]), host: m[2]!, remotePort: Number(m[3]) }));
+    .map(parseForwardLine)
+    .filter((f): f is ExtraForward => f !== undefined);
 }
 
 export async function writeExtraForwards(paths: Paths, name: string, forwards: ExtraForward[]): Promise<void> {
@@ -80,7 +79,7 @@ export async function writeExtraForwards(paths: Paths, name: string, forwards: E
     return;
   }
   await ensureDir(join(paths.configDir, 'state'), 0o700);
-  await writeFileAtomic(extraForwardsPath(paths, name), forwards.map((f) => `${f.localPort} ${f.host} ${f.remotePort}\n`).join(''), 0o600);
+  await writeFileAtomic(extraForwardsPath(paths, name), forwards.map(formatForwardLine).join(''), 0o600);
 }
 
 /**

@@ -59,6 +59,11 @@ export interface RemoteReply {
   pid?: number;
   app?: string;
   startedAt?: string;
+  /** How Jupyter listens: socket (then sock is its path and port 0) or tcp. */
+  bind?: string;
+  sock?: string;
+  /** Why it listens on tcp although the profile asked for a socket. */
+  bindFallback?: string;
   [key: string]: unknown;
 }
 

@@ -21,7 +21,7 @@ const jupyters = async () => (await livePids(ctx.bed.user)).filter((p) => /jupyt
 
 it('setup: gpu behind the login node, and lgn, the login node itself', async () => {
   for (const args of [
-    ['--name', 'gpu', '--host', '10.200.2.2', '--jump', 'jssbed@10.200.1.2', '--app', 'server', '--local-port', '18860', '--remote-port', '18860'],
+    ['--name', 'gpu', '--host', '10.200.2.2', '--jump', 'jssbed@10.200.1.2', '--app', 'server', '--local-port', '18860', '--remote-port', '18860', '--bind', 'tcp'],
     ['--name', 'lgn', '--host', '10.200.1.2', '--app', 'server', '--local-port', '18861', '--remote-port', '18861'],
   ]) {
     const r = await cli(ctx.bed, ['setup', '--yes', '--user', 'jssbed', ...args]);

@@ -25,8 +25,9 @@ e2e.after(async () => {
   if (isRoot && bed) await resetUser(bed);
 });
 
+// These tests pin the TCP mode (ports, port clashes, jpt PORT); test/e2e/socket.test.ts covers the socket.
 async function setup(...args: string[]) {
-  const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', ...args]);
+  const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--bind', 'tcp', ...args]);
   assert.is(r.code, 0, r.stderr);
   return r;
 }

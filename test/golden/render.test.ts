@@ -14,7 +14,7 @@ import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { renderSshHosts, renderFunctions, renderProfileShell, renderLaunchScript, renderProfileJson, type Paths } from '../../src/core/plan.js';
-import { validateProfile, formatHop, type Profile, type ProfileInput } from '../../src/core/profile.js';
+import { validateProfile, formatHop, bindOf, type Profile, type ProfileInput } from '../../src/core/profile.js';
 import { buildRemoteCommand, urlPath } from '../../src/core/remote.js';
 import { tempHome, runProgram, sshG, sshGValues, mapLimit, type ProcessResult } from '../helpers/cli.js';
 import { installed, reportMissing, runnable } from '../helpers/tools.js';
@@ -152,14 +152,14 @@ for (const { file, profile: p } of fixtures) {
       const tunnel = await sshG(path, `${p.name}-tunnel`);
       ok(tunnel, `ssh -G -F ${variant} ${p.name}-tunnel`);
       const t = sshGValues(tunnel.stdout);
-      if (p.launcher === 'plain' && p.remotePort !== 'auto') {
+      if (p.launcher === 'plain' && p.remotePort !== 'auto' && bindOf(p) === 'tcp') {
         await assertResolves(t, p, `${variant} (tunnel)`, path);
         assert.is(t.get('localforward'), `[127.0.0.1]:${p.localPort} [127.0.0.1]:${p.remotePort}`);
         assert.is(t.get('exitonforwardfailure'), 'yes');
         assert.is(t.get('sessiontype'), sshHasSessionType ? 'none' : 'default');
         assert.is(t.get('forkafterauthentication'), sshHasSessionType ? 'yes' : 'no');
       } else {
-        // No fixed port to forward: no tunnel alias, so the name falls through to plain defaults.
+        // No fixed port to forward (auto, a job, or a socket whose path only the remote knows): no tunnel alias, so the name falls through to plain defaults.
         assert.not.match(text, /-tunnel/);
         assert.is(t.get('localforward'), undefined);
       }

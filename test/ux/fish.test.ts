@@ -22,7 +22,7 @@ needing(test, 'fish')('fish users get autoloaded functions that run the POSIX on
       out = String((error as { stderr: string }).stderr);
       assert.is((error as { status: number }).status, 2);
     }
-    assert.match(out, 'usage: jptt REMOTE_PORT LOCAL_PORT [NAME]');
+    assert.match(out, 'usage: jptt REMOTE_PORT|REMOTE_SOCKET LOCAL_PORT [NAME]');
     assert.match(readFileSync(join(home, '.config', 'jupyter-ssh-setup', 'functions.sh'), 'utf8'), 'remote_notebook_start()');
     const again = await runCli(['setup', '--yes', '--name', 'gpu', '--host', 'gpu.example.org', '--user', 'u', '--shell', 'fish'], { home });
     assert.match(again.stdout, 'Nothing to change');
