@@ -5,8 +5,10 @@ import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, explainSshFailure } from '../io/remote.js';
-import { closeForwards } from '../io/connection.js';
+import { ssh, parseReply, explainSshFailure, multiplexing } from '../io/remote.js';
+import { closeForwards, checkMaster } from '../io/connection.js';
+import { persistOf } from '../core/profile.js';
+import { describePersist } from '../core/connection.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('stop takes one target name', 'e.g. jupyter-ssh-setup stop gpu');
@@ -16,6 +18,9 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.values.json) ctx.stdout.write(JSON.stringify(result) + '\n');
   else if (result.jobId) ctx.stdout.write(result.stopped ? `Cancelled ${profile.launcher.toUpperCase()} job ${result.jobId} of ${profile.name} (it was ${result.was?.toLowerCase()}, now ${result.state?.toLowerCase()}) and closed the tunnel.\n` : `${profile.launcher.toUpperCase()} job ${result.jobId} of ${profile.name} had already ended (${result.state?.toLowerCase()}); closed the tunnel.\n`);
   else ctx.stdout.write(result.stopped ? `Stopped Jupyter on ${profile.name} (pid ${result.pid}) and closed the tunnel.\n` : `Jupyter was not running on ${profile.name}; closed the tunnel.\n`);
+  if (!args.values.json && multiplexing(ctx) && persistOf(profile) !== 'no' && (await checkMaster(profile.name, ctx)).open) {
+    ctx.stdout.write(`The login to ${profile.name} stays up ${describePersist(persistOf(profile))} after its last use; jupyter-ssh-setup disconnect ${profile.name} closes it.\n`);
+  }
   return 0;
 }
 
