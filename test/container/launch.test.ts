@@ -93,8 +93,10 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 srv = S(sys.argv[1], H)
 os.chmod(sys.argv[1], 0o600)
+if os.path.exists(sys.argv[4]):
+    os.chown(sys.argv[1], 65534, 65534)
 srv.serve_forever()
-' "\${a#--sock=}" "$(cat "$s/run-token")" "$s/shutdown" </dev/null >/dev/null 2>&1 &
+' "\${a#--sock=}" "$(cat "$s/run-token")" "$s/shutdown" "$s/userns-remap" </dev/null >/dev/null 2>&1 &
         echo $! >"$s/ctr/pid" ;;
       esac
     done
@@ -474,6 +476,25 @@ t('--bind socket with an image whose Jupyter has no --sock: the container goes, 
     assert.is(out.reply.sock, undefined);
     const args = r.runArgs();
     assert.equal(args.slice(args.indexOf('-d'), args.indexOf('-d') + 3), ['-d', '-p', '127.0.0.1:8899:8899']);
+    r.run('stop');
+  } finally {
+    r.cleanup();
+  }
+});
+
+// Needs root, to give the socket away as a userns-remapped daemon would.
+(process.getuid?.() === 0 ? t : t.skip)('--bind socket where the socket comes out as another user\'s: the container goes, it runs on TCP, said once', () => {
+  const r = remote({ ...docker, bind: 'socket' }, { docker: 'docker' });
+  try {
+    writeFileSync(join(r.state, 'userns-remap'), '');
+    const out = r.run('start');
+    assert.is(out.code, 0, out.stdout + out.stderr);
+    const host = execFileSync('hostname', { encoding: 'utf8' }).trim();
+    assert.is(out.reply.bindFallback, `the socket that jupyter lab in quay.io/jupyter/base-notebook:2024-01-15 made on ${host} is not owned by you (docker runs the container as another user)`);
+    assert.is(out.reply.port, 8899);
+    assert.is(out.reply.sock, undefined);
+    assert.not.ok(existsSync(join(r.home, '.jupyter-ssh-setup/box/container/jupyter.sock')), 'the stray socket is removed');
+    assert.ok(r.runArgs().includes('-p'));
     r.run('stop');
   } finally {
     r.cleanup();
