@@ -249,7 +249,9 @@ test('container target: image, GPUs and two activation steps', async () => {
   assert.is(p.notebookDir, '~/work');
   assert.is(p.localPort, 9999);
   assert.is(p.remotePort, 8888);
-  assert.match(include(home), /LocalForward 127\.0\.0\.1:9999 127\.0\.0\.1:8888/);
+  // A docker target is on a Unix socket by default (issue 15): start opens the forward, no -tunnel alias.
+  assert.is(p.bind, undefined);
+  assert.not.match(include(home), 'box-tunnel');
 });
 
 test('an apptainer image has no default and is required, with the flag message', async () => {

@@ -113,12 +113,12 @@ export function validateProfile(input: ProfileInput): Profile {
 
 /**
  * How Jupyter listens on the remote, as configured (the remote may still fall
- * back to tcp). Containers and batch jobs listen on TCP for now: a container's
- * socket needs a bind-mounted directory, and a job's node is reached through
- * the login node by address.
+ * back to tcp). A docker/podman container's socket is in a bind-mounted
+ * directory of ours. Apptainer and batch jobs listen on TCP for now: a job's
+ * node is reached through the login node by address.
  */
 export function bindOf(profile: Pick<Profile, 'bind' | 'launcher' | 'container'>): Bind {
-  if (profile.launcher !== 'plain' || profile.container.kind !== 'none') return 'tcp';
+  if (profile.launcher !== 'plain' || profile.container.kind === 'apptainer') return 'tcp';
   return profile.bind ?? 'socket';
 }
 

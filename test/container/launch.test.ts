@@ -8,14 +8,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, symlinkSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, symlinkSync, rmSync, chmodSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { renderLaunchScript } from '../../src/core/plan.js';
 import { validateProfile, type ProfileInput } from '../../src/core/profile.js';
 
-const TOOLS = ['sh', 'mkdir', 'chmod', 'rm', 'mv', 'sed', 'od', 'tr', 'cut', 'date', 'hostname', 'id', 'tail', 'head', 'grep', 'cat', 'sleep', 'ps', 'setsid', 'nohup', 'python3', 'env', 'basename'];
+const TOOLS = ['sh', 'mkdir', 'chmod', 'rm', 'mv', 'sed', 'od', 'tr', 'cut', 'date', 'hostname', 'id', 'tail', 'head', 'grep', 'cat', 'sleep', 'ps', 'setsid', 'nohup', 'python3', 'env', 'basename', 'ls', 'awk'];
 
 /** A docker/podman stand-in; state in $FAKE_STATE, behaviour from files there. */
 const FAKE_ENGINE = String.raw`#!/bin/sh
@@ -39,7 +39,7 @@ case "$1" in
     case "$4" in
       *Running*) cat "$s/ctr/running" ;;
       *Labels*) cat "$s/ctr/owner" ;;
-      *Pid*) echo 4242 ;;
+      *Pid*) cat "$s/ctr/pid" 2>/dev/null || echo 4242 ;;
     esac ;;
   run)
     case " $* " in
@@ -70,13 +70,44 @@ case "$1" in
       prev=$a
     done
     echo "$owner" >"$s/ctr/owner"
+    if [ -e "$s/no-sock" ] && case " $* " in *" --sock="*) true ;; *) false ;; esac; then
+      echo false >"$s/ctr/running"; echo "[C ServerApp] Unrecognized flag: '--sock'" >"$s/ctr/log"; echo 0123456789abcdef; exit 0
+    fi
+    # --sock=PATH: a stand-in Jupyter on that socket (0600), its PID the container's.
+    for a in "$@"; do
+      case "$a" in --sock=*)
+        nohup python3 -c '
+import http.server, os, socketserver, sys
+class S(socketserver.UnixStreamServer):
+    def get_request(self):
+        conn, _ = self.socket.accept()
+        return conn, ("local", 0)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.headers.get("Authorization") == "token " + sys.argv[2] else 403); self.end_headers()
+    def do_POST(self):
+        self.send_response(200); self.end_headers()
+        open(sys.argv[3], "w").write("shutdown")
+        os._exit(0)
+    def log_message(self, *a):
+        pass
+srv = S(sys.argv[1], H)
+os.chmod(sys.argv[1], 0o600)
+if os.path.exists(sys.argv[4]):
+    os.chown(sys.argv[1], 65534, 65534)
+srv.serve_forever()
+' "\${a#--sock=}" "$(cat "$s/run-token")" "$s/shutdown" "$s/userns-remap" </dev/null >/dev/null 2>&1 &
+        echo $! >"$s/ctr/pid" ;;
+      esac
+    done
     echo 0123456789abcdef ;;
   exec)
     if [ -e "$s/dies" ]; then echo false >"$s/ctr/running"; exit 137; fi
     exit 0 ;;
   port) echo 127.0.0.1:40123 ;;
-  logs) echo "[I ServerApp] Jupyter Server 1.23.3 is running at:"; echo "[C ServerApp] fake last line" ;;
-  stop) [ -e "$s/ctr" ] && echo false >"$s/ctr/running"; echo "$2" ;;
+  logs) if [ -e "$s/ctr/log" ]; then cat "$s/ctr/log"; else echo "[I ServerApp] Jupyter Server 1.23.3 is running at:"; echo "[C ServerApp] fake last line"; fi ;;
+  stop) [ -e "$s/ctr/pid" ] && kill "$(cat "$s/ctr/pid")" 2>/dev/null; [ -e "$s/ctr" ] && echo false >"$s/ctr/running"; echo "$2" ;;
+  info) if [ "$kind" = podman ]; then if [ -e "$s/rootless" ]; then echo true; else echo false; fi; else echo '[name=seccomp,profile=default]'; fi ;;
   rm) rm -rf "$s/ctr"; echo "$3" ;;
   pull) echo "must never pull" >&2; exit 99 ;;
   *) echo "fake: $*" >&2; exit 2 ;;
@@ -164,7 +195,8 @@ function remote(input: ProfileInput, engines: Record<string, 'docker' | 'podman'
   };
 }
 
-const docker: ProfileInput = { name: 'box', host: 'gpu', container: 'docker', image: 'quay.io/jupyter/base-notebook:2024-01-15', remotePort: '8899' };
+// --bind tcp: these cases are about the published port; the socket has its own cases below.
+const docker: ProfileInput = { name: 'box', host: 'gpu', container: 'docker', image: 'quay.io/jupyter/base-notebook:2024-01-15', remotePort: '8899', bind: 'tcp' };
 
 const t = suite('container launch script against fake engines');
 
@@ -371,9 +403,99 @@ t('check reports the engine, the image and Jupyter in it', () => {
     assert.equal(out.reply, {
       ok: true, name: 'box', host: execFileSync('hostname', { encoding: 'utf8' }).trim(),
       jupyter: 'quay.io/jupyter/base-notebook:2024-01-15 (podman 4.3.1)', app: 'server', version: '1.23.3',
-      engine: 'podman', engineVersion: '4.3.1', image: 'quay.io/jupyter/base-notebook:2024-01-15', imagePresent: true,
+      engine: 'podman', engineVersion: '4.3.1', image: 'quay.io/jupyter/base-notebook:2024-01-15', imagePresent: true, bind: 'tcp',
     });
     assert.ok(r.calls().includes('docker run --rm --pull=never quay.io/jupyter/base-notebook:2024-01-15 jupyter server --version'));
+  } finally {
+    r.cleanup();
+  }
+});
+
+t('--bind socket: no published port, our user, a 0600 socket in a mounted 0700 directory; the wait and stop speak HTTP over it', () => {
+  const r = remote({ ...docker, bind: 'socket' }, { docker: 'docker' });
+  try {
+    const out = r.run('start');
+    assert.is(out.code, 0, out.stdout + out.stderr);
+    const dir = join(r.home, '.jupyter-ssh-setup/box/container');
+    const sock = join(dir, 'jupyter.sock');
+    assert.is(out.reply.ok, true, out.stdout);
+    assert.is(out.reply.bind, 'socket');
+    assert.is(out.reply.sock, sock);
+    assert.is(out.reply.port, 0);
+    assert.is(out.reply.bindFallback, undefined);
+    const id = (f: string) => execFileSync('id', [f], { encoding: 'utf8' }).trim();
+    const args = r.runArgs();
+    assert.not.ok(args.includes('-p'), 'nothing published');
+    assert.equal(args.slice(args.indexOf('-d')), [
+      '-d', '-v', `${dir}:${dir}`, '-e', `HOME=${dir}`, '--user', `${id('-u')}:${id('-g')}`,
+      'quay.io/jupyter/base-notebook:2024-01-15', 'jupyter', 'lab', '--no-browser', `--sock=${sock}`, '--sock-mode=0600', `--notebook-dir=${r.home}`,
+      ...(id('-u') === '0' ? ['--allow-root'] : []),
+    ]);
+    assert.is(statSync(dir).mode & 0o777, 0o700);
+    assert.is(statSync(sock).mode & 0o777, 0o600);
+    const status = r.run('status');
+    assert.is(status.reply.running, true);
+    assert.is(status.reply.sock, sock);
+    const check = r.run('check');
+    assert.is(check.reply.bind, 'socket');
+    assert.is(check.reply.sockPrivate, true, check.stdout);
+    const stop = r.run('stop');
+    assert.is(stop.code, 0, stop.stdout + stop.stderr);
+    assert.is(stop.reply.stopped, true);
+    assert.is(readFileSync(join(r.state, 'shutdown'), 'utf8'), 'shutdown', "Jupyter's shutdown API over the socket");
+    assert.not.ok(existsSync(sock), 'stop removes the socket');
+    assert.ok(r.calls().some((c) => c.startsWith('docker rm -f jss-box')), 'and the container');
+  } finally {
+    r.cleanup();
+  }
+});
+
+t('--bind socket on rootless podman: no --user (its root is us), --allow-root', () => {
+  const r = remote({ ...docker, bind: 'socket', container: 'podman' }, { podman: 'podman' });
+  try {
+    writeFileSync(join(r.state, 'rootless'), '');
+    const out = r.run('start');
+    assert.is(out.code, 0, out.stdout + out.stderr);
+    const args = r.runArgs();
+    assert.not.ok(args.includes('--user'));
+    assert.is(args.at(-1), '--allow-root');
+    r.run('stop');
+  } finally {
+    r.cleanup();
+  }
+});
+
+t('--bind socket with an image whose Jupyter has no --sock: the container goes, it runs on TCP, said once', () => {
+  const r = remote({ ...docker, bind: 'socket' }, { docker: 'docker' });
+  try {
+    writeFileSync(join(r.state, 'no-sock'), '');
+    const out = r.run('start');
+    assert.is(out.code, 0, out.stdout + out.stderr);
+    assert.is(out.reply.bindFallback, 'jupyter lab in quay.io/jupyter/base-notebook:2024-01-15 cannot listen on a Unix socket (that needs Jupyter Server 1.x or Notebook 6.4 or later)');
+    assert.is(out.reply.port, 8899);
+    assert.is(out.reply.sock, undefined);
+    const args = r.runArgs();
+    assert.equal(args.slice(args.indexOf('-d'), args.indexOf('-d') + 3), ['-d', '-p', '127.0.0.1:8899:8899']);
+    r.run('stop');
+  } finally {
+    r.cleanup();
+  }
+});
+
+// Needs root, to give the socket away as a userns-remapped daemon would.
+(process.getuid?.() === 0 ? t : t.skip)('--bind socket where the socket comes out as another user\'s: the container goes, it runs on TCP, said once', () => {
+  const r = remote({ ...docker, bind: 'socket' }, { docker: 'docker' });
+  try {
+    writeFileSync(join(r.state, 'userns-remap'), '');
+    const out = r.run('start');
+    assert.is(out.code, 0, out.stdout + out.stderr);
+    const host = execFileSync('hostname', { encoding: 'utf8' }).trim();
+    assert.is(out.reply.bindFallback, `the socket that jupyter lab in quay.io/jupyter/base-notebook:2024-01-15 made on ${host} is not owned by you (docker runs the container as another user)`);
+    assert.is(out.reply.port, 8899);
+    assert.is(out.reply.sock, undefined);
+    assert.not.ok(existsSync(join(r.home, '.jupyter-ssh-setup/box/container/jupyter.sock')), 'the stray socket is removed');
+    assert.ok(r.runArgs().includes('-p'));
+    r.run('stop');
   } finally {
     r.cleanup();
   }

@@ -14,12 +14,14 @@ import { readdirSync } from 'node:fs';
 
 const base = { name: 'gpu', host: 'gpu.example.org', user: 'u', shell: 'bash' };
 
-test('--bind: socket by default, tcp stored only when asked; containers and jobs listen on tcp', () => {
+test('--bind: socket by default, docker/podman too; tcp stored only when asked; apptainer and jobs listen on tcp', () => {
   assert.is(validateProfile(base).bind, undefined);
   assert.is(bindOf(validateProfile(base)), 'socket');
   assert.is(validateProfile({ ...base, bind: 'tcp' }).bind, 'tcp');
   assert.is(bindOf(validateProfile({ ...base, bind: 'tcp' })), 'tcp');
-  assert.is(bindOf(validateProfile({ ...base, container: 'podman', image: 'img' })), 'tcp');
+  assert.is(bindOf(validateProfile({ ...base, container: 'podman', image: 'img' })), 'socket');
+  assert.is(bindOf(validateProfile({ ...base, container: 'docker', image: 'img', bind: 'tcp' })), 'tcp');
+  assert.is(bindOf(validateProfile({ ...base, container: 'apptainer', image: 'x.sif' })), 'tcp');
   assert.is(bindOf(validateProfile({ ...base, launcher: 'slurm' })), 'tcp');
 });
 

@@ -3,6 +3,8 @@
  * running Jupyter. Real podman (root, reached by the bed's user through the
  * `docker` name, like a member of the docker group; test/bed/container.sh) in
  * the gpu namespace, with an image built offline from Debian once per machine.
+ * These targets pin --bind tcp (a published port); test/e2e/container-socket.test.ts
+ * runs the default, a Unix socket.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -79,7 +81,7 @@ it('the bed: that docker, like sudo-based docker on shared servers, passes none 
 it('setup --container docker through the jump host', async () => {
   mkdirSync(join(bed.home, 'nb'), { recursive: true });
   chownSync(join(bed.home, 'nb'), bed.uid, bed.uid);
-  await setup('--name', 'ctr', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'docker', '--image', IMAGE, '--app', 'server', '--notebook-dir', '~/nb', '--remote-port', '18890', '--local-port', '18890');
+  await setup('--name', 'ctr', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'docker', '--image', IMAGE, '--app', 'server', '--notebook-dir', '~/nb', '--remote-port', '18890', '--local-port', '18890', '--bind', 'tcp');
   const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'ctr', 'hostname']);
   assert.is(r.stdout.trim(), 'gpu', r.stderr);
 });
@@ -198,7 +200,7 @@ it('the generated shell functions start and stop the container too', async () =>
 });
 
 it('--remote-port auto: the engine picks the host port; start, answer, stop', async () => {
-  await setup('--name', 'ctrauto', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'podman', '--image', IMAGE, '--app', 'notebook', '--remote-port', 'auto', '--local-port', '18891');
+  await setup('--name', 'ctrauto', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'podman', '--image', IMAGE, '--app', 'notebook', '--remote-port', 'auto', '--local-port', '18891', '--bind', 'tcp');
   const r = await cli(bed, ['start', 'ctrauto', '--json'], 120_000);
   assert.is(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout);

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, userBash, resetUser, livePids, runInKernel, waitFor, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, connectAs, userBash, resetUser, livePids, runInKernel, waitFor, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('Jupyter on a Unix socket on the test bed');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
@@ -46,13 +46,6 @@ async function tcpListenersOf(pid: number): Promise<string[]> {
     .filter((l) => l.includes(`pid=${pid},`));
 }
 
-/** Another user of gpu connecting to the socket: the error it gets, or "connected". */
-async function otherUserConnects(sock: string): Promise<string> {
-  const py = 'import socket, sys\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect(sys.argv[1]); print("connected")\nexcept OSError as e:\n    print(type(e).__name__)';
-  const r = await onGpu('runuser', '-u', OTHER, '--', '/usr/bin/python3', '-c', py, sock);
-  return String(r.stdout).trim() || String(r.stderr).trim();
-}
-
 const figures: string[] = [];
 
 it('start: no TCP listener of Jupyter on gpu, a 0600 socket only we can open, a kernel runs through the tunnel', async () => {
@@ -76,7 +69,7 @@ it('start: no TCP listener of Jupyter on gpu, a 0600 socket only we can open, a 
   assert.ok(st.isSocket());
   assert.is(st.mode & 0o777, 0o600);
   assert.is(st.uid, bed.uid);
-  assert.is(await otherUserConnects(sock), 'PermissionError');
+  assert.is(await connectAs(bed, OTHER, sock), 'PermissionError');
 
   assert.is((await fetch(`http://127.0.0.1:${info.localPort}/api/status?token=${info.token}`)).status, 200);
   assert.is(await runInKernel(info.localPort, info.token, 'import socket; print(socket.gethostname(), 6 * 7)'), 'gpu 42');

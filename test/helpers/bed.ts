@@ -104,6 +104,13 @@ export async function resetUser(bed: BedState): Promise<void> {
   await execa('sh', ['-c', `rm -f ${bed.home}/.ssh/jss-*; cp /etc/skel/.bashrc ${bed.home}/.bashrc; chown ${bed.user}: ${bed.home}/.bashrc`]);
 }
 
+/** Another user of gpu connecting to a Unix socket there: the error it gets (e.g. "PermissionError"), or "connected". */
+export async function connectAs(bed: BedState, user: string, sock: string): Promise<string> {
+  const py = 'import socket, sys\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect(sys.argv[1]); print("connected")\nexcept OSError as e:\n    print(type(e).__name__)';
+  const r = await execa('ip', ['netns', 'exec', bed.hosts.gpu.ns, 'runuser', '-u', user, '--', '/usr/bin/python3', '-c', py, sock], { reject: false });
+  return String(r.stdout).trim() || String(r.stderr).trim();
+}
+
 /** PIDs of a user's live (non-zombie) processes, with their command lines. */
 export async function livePids(user: string): Promise<{ pid: number; args: string }[]> {
   const r = await execa('ps', ['-u', user, '-o', 'pid=,stat=,args='], { reject: false });
