@@ -62,7 +62,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
   --port N              SSH port (default 22)
   --identity FILE       private key to use (e.g. ~/.ssh/id_ed25519)
   --jump HOP            jump host, an alias or [user@]host[:port]; repeat or comma-separate, in order
-  --launcher KIND       plain | slurm | pbs (default plain)
+  --launcher KIND       plain | slurm | pbs | sge (Grid Engine) (default plain)
   --container KIND      none | docker | podman | apptainer (default none)
   --image IMAGE         container image (docker/podman) or .sif path (apptainer)
   --mount SPEC          extra container mount, repeatable: SRC:DST[:ro] or type=bind,src=..,dst=..
@@ -75,7 +75,9 @@ export const COMMAND_SPECS: CommandSpec[] = [
   --notebook-dir PATH   directory Jupyter opens in, on the remote
   --shell SHELL         bash | zsh | fish: which shell gets the functions (default from $SHELL)
   --partition --time --account --mem --cpus --gpus --qos --directive LINE
-                        batch job settings (slurm/pbs)
+                        batch job settings (slurm/pbs/sge); for sge --partition is
+                        the queue (-q), --account the project (-P), --cpus asks
+                        the PE smp (another: --directive="-pe NAME N")
   --ssh-config FILE     SSH config to extend (default ~/.ssh/config)
   --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc;
                         for fish the functions directory, ~/.config/fish/functions)
@@ -90,6 +92,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       'npx jupyter-ssh-setup',
       'jupyter-ssh-setup setup --name gpu --host 10.0.0.5 --user alice --jump login.example.org --yes',
       'jupyter-ssh-setup setup --name hpc --host login.hpc.edu --launcher slurm --partition gpu --time 2:00:00 --yes',
+      'jupyter-ssh-setup setup --name grid --host login.sge.edu --launcher sge --time 1:00:00 --cpus 4 --directive="-pe mpi 4" --yes',
       'jupyter-ssh-setup setup --name box --host gpu.lab --container docker --image jupyter/base-notebook --dry-run',
     ],
   },

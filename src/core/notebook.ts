@@ -15,7 +15,7 @@ export interface StartResult {
   reused: boolean;
   /** Batch launchers: the job that runs Jupyter. */
   jobId?: string;
-  scheduler?: 'slurm' | 'pbs';
+  scheduler?: 'slurm' | 'pbs' | 'sge';
 }
 
 export interface StatusRow {

@@ -88,8 +88,8 @@ usage_scaling         NONE
 report_variables      NONE
 EOF
 )" >/dev/null
-  # Fast scheduling: every second, and on each submit.
-  ctl qconf -ssconf | sed -e 's/^schedule_interval .*/schedule_interval 0:0:1/' -e 's/^flush_submit_sec .*/flush_submit_sec 1/' -e 's/^flush_finish_sec .*/flush_finish_sec 1/' >"$DIR/sched"
+  # Fast scheduling (every second, and on each submit), and why a job waits in `qstat -j`.
+  ctl qconf -ssconf | sed -e 's/^schedule_interval .*/schedule_interval 0:0:1/' -e 's/^flush_submit_sec .*/flush_submit_sec 1/' -e 's/^flush_finish_sec .*/flush_finish_sec 1/' -e 's/^schedd_job_info .*/schedd_job_info true/' >"$DIR/sched"
   ctl qconf -Msconf "$DIR/sched" >/dev/null
   chmod 644 "$DIR/sched"
   ctl qconf -Ap "$(conf_file smp.pe <<'EOF'
