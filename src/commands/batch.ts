@@ -173,6 +173,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
       reused,
       jobId,
       scheduler: profile.launcher as Scheduler,
+      ...(reply.timeLeft ? { timeLeft: reply.timeLeft } : {}),
     };
   } catch (error) {
     // Never leave a queued job behind without saying so.

@@ -6,7 +6,8 @@ import { jobLogRelative, jobName, pbsWalltime, rawDirective } from './batch-dire
  * Open/Univa/Altair Grid Engines that share its qsub). Pure.
  *
  * Values come from validated profile fields or from --directive lines, on
- * comment lines the shell never reads (see core/batch.ts).
+ * comment lines the shell never reads (see core/batch.ts). --qos is refused for
+ * Grid Engine by validateProfile: it has no such thing.
  */
 
 /** The parallel environment `--cpus` asks for, unless a --directive names one (`-pe mpi 8`). */

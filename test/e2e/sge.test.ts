@@ -117,6 +117,8 @@ it('CLI start with the queue disabled: shows qw as pending with Grid Engine\'s r
     assert.is(localPort, 18700);
     assert.match(String(r.stdout), `SGE job ${jobId}`);
     assert.match(String(r.stdout), 'local port 18700 -> gpu (via 10.200.1.2)');
+    // start says when the job ends: h_rt (10:00) less what has run.
+    assert.match(String(r.stdout), / {2}the job ends in [0-9]:[0-5][0-9] \(at [0-2][0-9]:[0-5][0-9]\): its time limit; Jupyter stops with it\n/);
   } finally {
     if (!enabled) await execa('bash', [sgeSh, 'enable'], { reject: false });
   }
@@ -178,6 +180,7 @@ it('the generated functions (POSIX sh, no Node): remote_notebook_start / status 
   assert.is((await runInKernel(Number(m![1]), m![2]!, 'import os, socket; print(os.environ.get("JOB_ID"), socket.gethostname())')).trim(), `${id} gpu`);
   const st = await userBash(bed, 'remote_notebook_status grid');
   assert.match(st.stdout, `grid: SGE job ${id} RUNNING on gpu`);
+  assert.match(st.stdout, /, time left [0-9]:[0-5][0-9]/);
   const stop = await userBash(bed, 'remote_notebook_stop grid');
   assert.is(stop.code, 0, stop.stderr);
   assert.match(stop.stdout, `Cancelled SGE job ${id} of grid`);
