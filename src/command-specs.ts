@@ -113,6 +113,20 @@ state while it waits, then forwards to Jupyter on the compute node via the login
     examples: ['jupyter-ssh-setup start gpu', 'jupyter-ssh-setup start gpu --open', 'jupyter-ssh-setup start --json | jq -r .url'],
   },
   {
+    name: 'restart',
+    summary: 'stop, then start afresh: a batch target gets a new job (a full time limit), the tunnel follows it',
+    usage: 'jupyter-ssh-setup restart [NAME] [--open] [--json] [--yes]',
+    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...json },
+    help: `Stops the target as stop does (a SLURM/PBS/SGE job is cancelled), then starts it
+as start does, with the same profile: a fresh job is submitted and the local port
+is forwarded to the node it runs on. Use it before a job's time limit runs out
+(start and status show when that is).
+  --open    open the URL in your browser
+  --json    print what start --json prints
+  -y, --yes on Ctrl+C while the new job waits, cancel it without asking`,
+    examples: ['jupyter-ssh-setup restart hpc', 'jupyter-ssh-setup restart hpc --json | jq -r .url'],
+  },
+  {
     name: 'stop',
     summary: 'stop Jupyter on a target and close the tunnel',
     usage: 'jupyter-ssh-setup stop [NAME] [--json]',

@@ -156,6 +156,24 @@ it('status shows the state, the node and the time left; a second start reuses th
   assert.is(JSON.parse(again.stdout).reused, true);
 });
 
+it('restart: the job is cancelled, a fresh one runs on gpu, the same local port answers with it', async () => {
+  const before = jobId;
+  const t = Date.now();
+  const r = await cli(bed, ['restart', 'grid']);
+  assert.is(r.code, 0, r.stderr);
+  timings.push(`restart (qdel, qsub, Jupyter answering again): ${Date.now() - t} ms`);
+  assert.match(r.stderr, `Restarting grid: stopped SGE job ${before} (running, now cancelled); starting afresh...`);
+  const m = /(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48}))/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  jobId = readFileSync(join(stateDir('grid'), 'job.id'), 'utf8').trim();
+  assert.is.not(jobId, before);
+  assert.is(Number(m![2]), localPort, 'the same local port');
+  [url, token] = [m![1]!, m![3]!];
+  assert.equal(await jobLine(jobId), { state: 'r', queue: 'all.q@gpu' });
+  assert.is(await jobLine(before), undefined, 'the old job is gone');
+  assert.is((await fetch(`${url.replace(/\?.*/, '')}api/status?token=${token}`)).status, 200);
+});
+
 it('stop: qdel, qstat empty, no Jupyter left, the local port free', async () => {
   const t = Date.now();
   const r = await cli(bed, ['stop', 'grid']);
