@@ -11,6 +11,7 @@ const loaders: Record<string, Command['load']> = {
   setup: () => import('./commands/setup.js'),
   start: () => import('./commands/start.js'),
   stop: () => import('./commands/stop.js'),
+  restart: () => import('./commands/restart.js'),
   status: () => import('./commands/status.js'),
   list: () => import('./commands/list.js'),
   open: () => import('./commands/open.js'),

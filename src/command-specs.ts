@@ -63,7 +63,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
   --port N              SSH port (default 22)
   --identity FILE       private key to use (e.g. ~/.ssh/id_ed25519)
   --jump HOP            jump host, an alias or [user@]host[:port]; repeat or comma-separate, in order
-  --launcher KIND       plain | slurm | pbs (default plain)
+  --launcher KIND       plain | slurm | pbs | sge (Grid Engine) (default plain)
   --container KIND      none | docker | podman | apptainer (default none)
   --image IMAGE         container image (docker/podman) or .sif path (apptainer)
   --mount SPEC          extra container mount, repeatable: SRC:DST[:ro] or type=bind,src=..,dst=..
@@ -79,7 +79,9 @@ export const COMMAND_SPECS: CommandSpec[] = [
                         cannot; tcp: 127.0.0.1:--remote-port, open to every local user)
   --shell SHELL         bash | zsh | fish: which shell gets the functions (default from $SHELL)
   --partition --time --account --mem --cpus --gpus --qos --directive LINE
-                        batch job settings (slurm/pbs)
+                        batch job settings (slurm/pbs/sge); for sge --partition is
+                        the queue (-q), --account the project (-P), --cpus asks
+                        the PE smp (another: --directive="-pe NAME N")
   --ssh-config FILE     SSH config to extend (default ~/.ssh/config)
   --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc;
                         for fish the functions directory, ~/.config/fish/functions)
@@ -95,6 +97,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       'npx jupyter-ssh-setup',
       'jupyter-ssh-setup setup --name gpu --host 10.0.0.5 --user alice --jump login.example.org --yes',
       'jupyter-ssh-setup setup --name hpc --host login.hpc.edu --launcher slurm --partition gpu --time 2:00:00 --yes',
+      'jupyter-ssh-setup setup --name grid --host login.sge.edu --launcher sge --time 1:00:00 --cpus 4 --directive="-pe mpi 4" --yes',
       'jupyter-ssh-setup setup --name box --host gpu.lab --container docker --image jupyter/base-notebook --dry-run',
       'jupyter-ssh-setup setup --name old --host old.lab --bind tcp --remote-port auto --yes',
     ],
@@ -114,6 +117,20 @@ state while it waits, then forwards to Jupyter on the compute node via the login
   --json    print {url, token, localPort, remotePort, host, pid} (and jobId for batch jobs)
   -y, --yes on Ctrl+C while a batch job waits, cancel it without asking`,
     examples: ['jupyter-ssh-setup start gpu', 'jupyter-ssh-setup start gpu --open', 'jupyter-ssh-setup start --json | jq -r .url'],
+  },
+  {
+    name: 'restart',
+    summary: 'stop, then start afresh: a batch target gets a new job (a full time limit), the tunnel follows it',
+    usage: 'jupyter-ssh-setup restart [NAME] [--open] [--json] [--yes]',
+    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...json },
+    help: `Stops the target as stop does (a SLURM/PBS/SGE job is cancelled), then starts it
+as start does, with the same profile: a fresh job is submitted and the local port
+is forwarded to the node it runs on. Use it before a job's time limit runs out
+(start and status show when that is).
+  --open    open the URL in your browser
+  --json    print what start --json prints
+  -y, --yes on Ctrl+C while the new job waits, cancel it without asking`,
+    examples: ['jupyter-ssh-setup restart hpc', 'jupyter-ssh-setup restart hpc --json | jq -r .url'],
   },
   {
     name: 'stop',

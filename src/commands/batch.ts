@@ -175,6 +175,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
       bind: BATCH_BIND,
       jobId,
       scheduler: profile.launcher as Scheduler,
+      ...(reply.timeLeft ? { timeLeft: reply.timeLeft } : {}),
     };
   } catch (error) {
     // Never leave a queued job behind without saying so.
@@ -209,6 +210,7 @@ async function submit(profile: Profile, ctx: Context, script: string): Promise<B
       'scheduler-not-found': `Run setup with the environment that provides the scheduler's commands on ${profile.host} (e.g. --env module:slurm), or check --host is the login node.`,
       'submit-failed': `Check the job settings (--partition --time --account --mem --cpus --gpus --qos --directive): jupyter-ssh-setup setup --name ${profile.name} ...`,
       'scheduler-busy': `The scheduler on ${profile.host} is busy; try again in a minute.`,
+      'scheduler-mismatch': `qsub, qstat and qdel are names that Grid Engine, PBS/Torque and Slurm's Torque wrappers share: put the ${label(profile)} ones first on the PATH of ssh sessions on ${profile.host}, or run setup again with the --launcher of the ones that are there.`,
     };
     throw new RuntimeFailure(`submitting the ${label(profile)} job for ${profile.name} failed: ${reply.message ?? reply.error ?? 'unknown error'}`, hints[reply.error ?? ''] ?? `Run jupyter-ssh-setup doctor ${profile.name}.`);
   }
@@ -225,9 +227,11 @@ function jobEnded(profile: Profile, reply: BatchReply): RuntimeFailure {
         .map((l) => `    | ${l}`)
         .join('\n')}`
     : `\n  (the job left no log at ~/${jobLogRelative(profile)} on ${profile.host})`;
+  // Grid Engine's error state keeps the job (Eqw) with its reason, e.g. an output file it cannot open.
+  const why = state === 'ERROR' && reply.reason ? ` (${reply.reason})` : '';
   const error = new RuntimeFailure(
-    `${label(profile)} job ${reply.jobId} for ${profile.name} ended ${state}${exit}: ${explainFinalState(state)}${tail}`,
-    state === 'FAILED' ? `Check the environment settings (--env) and run jupyter-ssh-setup doctor ${profile.name}; then start again.` : `Start it again with: jupyter-ssh-setup start ${profile.name}`,
+    `${label(profile)} job ${reply.jobId} for ${profile.name} ended ${state}${exit}: ${explainFinalState(state)}${why}${tail}`,
+    state === 'ERROR' ? `Fix what the reason says; jupyter-ssh-setup stop ${profile.name} takes the job out of the queue, start submits a new one.` : state === 'FAILED' ? `Check the environment settings (--env) and run jupyter-ssh-setup doctor ${profile.name}; then start again.` : `Start it again with: jupyter-ssh-setup start ${profile.name}`,
   );
   (error as { jobEnded?: boolean }).jobEnded = true;
   return error;

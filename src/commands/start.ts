@@ -19,6 +19,7 @@ import { describePersist } from '../core/connection.js';
 import { colors } from '../io/output.js';
 import { openUrl } from '../io/browser.js';
 import type { StartResult } from '../core/notebook.js';
+import { jobEndsAt } from '../core/job-clock.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('start takes one target name', 'e.g. jupyter-ssh-setup start gpu');
@@ -189,6 +190,12 @@ export async function openForward(profile: Profile, paths: Paths, ctx: Context, 
   throw new RuntimeFailure(`no free local port from ${wanted} to ${wanted + 49}`, 'Free one, or choose another with setup --local-port N.');
 }
 
+/** "  the job ends in 9:58 (at 14:05): its time limit\n" for a batch job that has one. */
+function jobEnd(result: StartResult): string {
+  const at = result.timeLeft ? jobEndsAt(new Date(), result.timeLeft) : undefined;
+  return at ? `  the job ends in ${result.timeLeft} (at ${at}): its time limit; Jupyter stops with it\n` : '';
+}
+
 function printReady(result: StartResult, profile: Profile, ctx: Context): void {
   const c = colors(ctx);
   const where = result.node !== '127.0.0.1' ? `${result.node} (via ${profile.host})` : result.host;
@@ -196,6 +203,7 @@ function printReady(result: StartResult, profile: Profile, ctx: Context): void {
     `${c.green('✔')} Jupyter ${profile.app} on ${c.bold(profile.name)} is ${result.reused ? 'already running' : 'ready'}:\n` +
       `  ${c.bold(result.url)}\n` +
       `  local port ${result.localPort} -> ${where} ${result.socket ? `socket ${result.socket} (0600, yours only)` : `port ${result.remotePort}`}, ${result.jobId ? `${result.scheduler?.toUpperCase()} job ${result.jobId}` : `pid ${result.pid}`}\n` +
+      jobEnd(result) +
       `  stop it with: jupyter-ssh-setup stop ${profile.name}   (or remote_notebook_stop ${profile.name})\n` +
       (multiplexing(ctx) ? `  the login stays up ${persistOf(profile) === 'no' ? 'while the tunnel runs' : `${describePersist(persistOf(profile))} after its last use`} (ssh ${profile.name} reuses it; jupyter-ssh-setup disconnect ${profile.name} closes it)\n` : ''),
   );

@@ -4,33 +4,24 @@ import { containerData } from './container.js';
 import { buildRemoteCommand } from './remote.js';
 import { sharedConnectionOptions } from './ssh-args.js';
 import { InternalError } from '../errors.js';
+import { jobLogRelative, jobName, pbsWalltime, rawDirective } from './batch-directives.js';
+import { sgeDirectives } from './sge.js';
+
+export { jobLogRelative, jobName, pbsWalltime };
 
 /**
- * The batch launchers (SLURM, PBS): the job script's directives and the data
+ * The batch launchers (SLURM, PBS, Grid Engine): the job script's directives and the data
  * of the two templates, from the profile. Pure.
  *
  * Directive values come from validated profile fields (each a word of a safe
  * alphabet) or from --directive lines (free text without newlines). They go
- * after `#SBATCH ` / `#PBS ` on a comment line, which the shell never reads:
+ * after `#SBATCH ` / `#PBS ` / `#$ ` on a comment line, which the shell never reads:
  * the scheduler parses them, so they are written as given, not shell-quoted.
  */
-export type Scheduler = 'slurm' | 'pbs';
+export type Scheduler = 'slurm' | 'pbs' | 'sge';
 
-/** The job name in the queue: from the alias, recognisable in squeue/qstat. */
-export function jobName(profile: Pick<Profile, 'name'>): string {
-  return `jupyter-${profile.name}`;
-}
 
-/** The job's log, relative to $HOME (where the launch script submits from). */
-export function jobLogRelative(profile: Pick<Profile, 'name'>): string {
-  return `.jupyter-ssh-setup/${profile.name}/job.log`;
-}
 
-/** A --directive line without a leading "#SBATCH"/"#PBS" the user may have typed. */
-function rawDirective(line: string, prefix: '#SBATCH' | '#PBS'): string {
-  const trimmed = line.trim();
-  return trimmed.toUpperCase().startsWith(prefix) ? trimmed.slice(prefix.length).trim() : trimmed;
-}
 
 /** The `#SBATCH` options, in order, without the prefix. */
 export function sbatchDirectives(profile: Pick<Profile, 'name' | 'scheduler'>): string[] {
@@ -80,32 +71,6 @@ function gpuCount(gpus: string): string {
   return gpus.split(':').at(-1)!;
 }
 
-/**
- * A SLURM time limit ("90", "2:00:00", "1-12", "1-00:00:00") as PBS walltime
- * HH:MM:SS. In SLURM a bare number is minutes; in PBS it would be seconds.
- */
-export function pbsWalltime(time: string): string {
-  const [daysPart, rest] = time.includes('-') ? time.split('-', 2) : [undefined, time];
-  const days = daysPart === undefined ? 0 : Number(daysPart);
-  const parts = (rest ?? '').split(':').filter((p) => p !== '').map(Number);
-  let h = 0;
-  let m = 0;
-  let sec = 0;
-  if (daysPart === undefined) {
-    // minutes | minutes:seconds | hours:minutes:seconds
-    if (parts.length === 1) m = parts[0]!;
-    else if (parts.length === 2) [m, sec] = parts as [number, number];
-    else [h, m, sec] = parts as [number, number, number];
-  } else {
-    // days-hours | days-hours:minutes | days-hours:minutes:seconds
-    [h = 0, m = 0, sec = 0] = parts;
-  }
-  const total = ((days * 24 + h) * 60 + m) * 60 + sec;
-  const hh = Math.floor(total / 3600);
-  const mm = Math.floor((total % 3600) / 60);
-  const ss = total % 60;
-  return `${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')}`;
-}
 
 /** "16G" / "4000M" / "512MB" (SLURM, default MB) as PBS "16gb" / "4000mb". */
 export function pbsMemory(mem: string): string {
@@ -115,27 +80,35 @@ export function pbsMemory(mem: string): string {
   return `${m[1]}${unit}b`;
 }
 
-const LABEL: Record<Scheduler, string> = { slurm: 'SLURM', pbs: 'PBS' };
+const LABEL: Record<Scheduler, string> = { slurm: 'SLURM', pbs: 'PBS', sge: 'SGE' };
 
 export function schedulerLabel(scheduler: Scheduler): string {
   return LABEL[scheduler];
 }
 
+/** Per scheduler: the directive prefix, the directives, and how the launch script submits and cancels. */
+const PLUGINS: Record<Scheduler, { prefix: string; directives: (p: Profile) => string[]; submit: (p: Profile) => string; submitName: string; cancelName: string }> = {
+  slurm: { prefix: '#SBATCH', directives: sbatchDirectives, submit: () => 'sbatch --parsable job.sh', submitName: 'sbatch', cancelName: 'scancel' },
+  pbs: { prefix: '#PBS', directives: pbsDirectives, submit: (p) => `qsub -N ${jobName(p)} -o ${jobLogRelative(p)} -j oe -W umask=077 job.sh`, submitName: 'qsub', cancelName: 'qdel' },
+  sge: { prefix: '#$', directives: sgeDirectives, submit: () => 'qsub -terse job.sh', submitName: 'qsub', cancelName: 'qdel' },
+};
+
 /** The data of templates/batch-job.sh.ejs. */
 export function jobScriptData(profile: Profile & { launcher: Scheduler }) {
-  const slurm = profile.launcher === 'slurm';
+  const plugin = PLUGINS[profile.launcher];
   return {
     name: profile.name,
+    scheduler: profile.launcher,
     app: profile.app,
     port: profile.remotePort,
     notebookDir: profile.notebookDir ?? '',
     env: profile.env,
     container: containerData(profile),
     waitSeconds: 300,
-    prefix: slurm ? '#SBATCH' : '#PBS',
-    directives: slurm ? sbatchDirectives(profile) : pbsDirectives(profile),
+    prefix: plugin.prefix,
+    directives: plugin.directives(profile),
     schedulerLabel: schedulerLabel(profile.launcher),
-    submitCommand: slurm ? 'sbatch --parsable job.sh' : `qsub -N ${jobName(profile)} -o ${jobLogRelative(profile)} -j oe -W umask=077 job.sh`,
+    submitCommand: plugin.submit(profile),
   };
 }
 
@@ -147,7 +120,6 @@ export function renderJobScript(profile: Profile): string {
 /** The remote launch script of a batch profile: start|stop|status|check. */
 export function renderBatchLaunchScript(profile: Profile): string {
   const p = asBatch(profile);
-  const slurm = p.launcher === 'slurm';
   return renderTemplate(
     'launch-batch.sh.ejs',
     {
@@ -156,8 +128,8 @@ export function renderBatchLaunchScript(profile: Profile): string {
       schedulerLabel: schedulerLabel(p.launcher),
       jobName: jobName(p),
       logRel: jobLogRelative(p),
-      submitName: slurm ? 'sbatch' : 'qsub',
-      cancelName: slurm ? 'scancel' : 'qdel',
+      submitName: PLUGINS[p.launcher].submitName,
+      cancelName: PLUGINS[p.launcher].cancelName,
       job: jobScriptData(p),
     },
     'sh',
@@ -170,13 +142,15 @@ function asBatch(profile: Profile): Profile & { launcher: Scheduler } {
 }
 
 /** Job states that will not change any more (SLURM names; PBS ones are mapped to them remotely). */
-export const FINAL_STATES = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'VANISHED', 'ENDED'] as const;
+export const FINAL_STATES = ['ERROR', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'VANISHED', 'ENDED'] as const;
 
 /** Why each final state happened, in a few words for the user. */
 export function explainFinalState(state: string): string {
   switch (state) {
     case 'FAILED':
       return 'the job script exited with an error';
+    case 'ERROR':
+      return 'Grid Engine put the job in its error state (Eqw) and will not start it';
     case 'CANCELLED':
       return 'the job was cancelled (scancel/qdel, or by an administrator)';
     case 'TIMEOUT':

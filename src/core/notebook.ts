@@ -27,7 +27,9 @@ export interface StartResult {
   socket?: string;
   /** Batch launchers: the job that runs Jupyter. */
   jobId?: string;
-  scheduler?: 'slurm' | 'pbs';
+  scheduler?: 'slurm' | 'pbs' | 'sge';
+  /** Batch launchers: the job's time left when Jupyter answered (SLURM's D-HH:MM:SS forms). */
+  timeLeft?: string;
 }
 
 export interface StatusRow {

@@ -82,6 +82,8 @@ export function validateProfile(input: ProfileInput): Profile {
       return d.trim();
     }),
   };
+  // Grid Engine has no QOS: refuse it rather than leave it out silently.
+  if (launcher === 'sge' && scheduler.qos !== undefined) throw new ValidationError('--qos', scheduler.qos, 'Grid Engine (--launcher sge) has no QOS; leave --qos out, or give the site\'s option with --directive');
   for (const key of Object.keys(scheduler) as (keyof SchedulerSettings)[]) {
     if (scheduler[key] === undefined) delete scheduler[key];
   }

@@ -7,6 +7,7 @@ const LAUNCHER_CHOICES = [
   { name: 'Plain', value: 'plain', description: 'Jupyter runs on the host itself (a workstation, a GPU server)' },
   { name: 'SLURM job', value: 'slurm', description: 'submitted with sbatch; Jupyter runs on the compute node SLURM gives you' },
   { name: 'PBS job', value: 'pbs', description: 'submitted with qsub; Jupyter runs on the compute node PBS gives you' },
+  { name: 'Grid Engine job', value: 'sge', description: 'submitted with qsub (SGE, Son of Grid Engine, UGE/AGE); Jupyter runs on the node it gives you' },
 ];
 
 export async function askLauncher(w: Asking): Promise<void> {
@@ -28,7 +29,7 @@ export async function askScheduler(w: Asking): Promise<void> {
     return;
   }
   const messages: Record<SchedulerField, string> = {
-    partition: launcher === 'pbs' ? "PBS queue (-q), Enter for the site's default" : "SLURM partition (-p), Enter for the site's default",
+    partition: launcher === 'slurm' ? "SLURM partition (-p), Enter for the site's default" : `${launcher === 'sge' ? 'Grid Engine' : 'PBS'} queue (-q), Enter for the site's default`,
     time: "Time limit, e.g. 2:00:00, Enter for the site's default",
     account: 'Account to charge, Enter for your default',
     cpus: "CPUs, Enter for the site's default",

@@ -51,9 +51,9 @@ function check(program: string, args: string[]): void {
 
 const g = suite('batch scripts: golden files and linters');
 
-g('the fixtures cover SLURM and PBS, every scheduler field, environments, apptainer and hostile values', () => {
+g('the fixtures cover SLURM, PBS and Grid Engine, every scheduler field, environments, apptainer and hostile values', () => {
   const ps = fixtures.map((f) => f.profile);
-  assert.ok(ps.some((p) => p.launcher === 'slurm') && ps.some((p) => p.launcher === 'pbs'));
+  assert.ok(ps.some((p) => p.launcher === 'slurm') && ps.some((p) => p.launcher === 'pbs') && ps.some((p) => p.launcher === 'sge'));
   const s = ps.map((p) => p.scheduler);
   for (const key of ['partition', 'time', 'account', 'qos', 'mem', 'cpus', 'gpus'] as const) assert.ok(s.some((x) => x[key] !== undefined), key);
   assert.ok(s.some((x) => x.directives.length > 0));
@@ -80,7 +80,7 @@ for (const { file, profile } of fixtures) {
       check('shellcheck', ['-s', 'sh', launchPath]);
     }
     // The directives come first (the scheduler stops reading at the first command).
-    const prefix = profile.launcher === 'slurm' ? '#SBATCH ' : '#PBS ';
+    const prefix = ({ slurm: '#SBATCH ', pbs: '#PBS ', sge: '#$ ' } as Record<string, string>)[profile.launcher]!;
     const lines = job.split('\n');
     const firstCommand = lines.findIndex((l, i) => i > 0 && l !== '' && !l.startsWith('#'));
     assert.ok(lines.slice(0, firstCommand).filter((l) => l.startsWith(prefix)).length >= 3);

@@ -74,6 +74,8 @@ down() {
   # 0. The SLURM cluster on the bed, if a test brought it up (slurm.sh): its
   #    jobs, daemons, /etc/hosts names and slurm.conf.
   bash "$(dirname "${BASH_SOURCE[0]}")/slurm.sh" down || true
+  # 0. The Grid Engine cluster (sge.sh): its jobs, daemons, /etc/hosts names and /run/jss-sge.
+  bash "$(dirname "${BASH_SOURCE[0]}")/sge.sh" down || true
   # 0. Containers the bed's user ran (container.sh), while the gpu namespace is still there.
   bash "${BASH_SOURCE[0]%/*}/container.sh" down || true
   # 1. The sshds the bed started (by pid file, checked to still be an sshd).

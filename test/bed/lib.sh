@@ -31,3 +31,32 @@ stop_pids() {
     sleep 0.05
   done
 }
+
+# A block of /etc/hosts lines between marker comments ($1 begin, $2 end), edited in place
+# (the file may be a bind mount). hosts_block_remove BEGIN END; hosts_block_add BEGIN END LINE...
+hosts_block_remove() {
+  local tmp
+  grep -qxF "$1" /etc/hosts 2>/dev/null || return 0
+  tmp="$(mktemp)"
+  awk -v b="$1" -v e="$2" '$0 == b {skip = 1; next} $0 == e {skip = 0; next} !skip' /etc/hosts >"$tmp"
+  cat "$tmp" >/etc/hosts
+  rm -f "$tmp"
+}
+hosts_block_add() {
+  local begin="$1" end="$2"
+  shift 2
+  hosts_block_remove "$begin" "$end"
+  printf '%s\n' "$begin" "$@" "$end" >>/etc/hosts
+}
+
+# wait_for WHAT CMD...: up to 15 s, polling fast; says what did not come up.
+wait_for() {
+  local what="$1"
+  shift
+  for _ in $(seq 300); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.05
+  done
+  echo "${0##*/}: $what did not come up" >&2
+  return 1
+}

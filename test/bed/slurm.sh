@@ -57,20 +57,8 @@ is_up() {
     grep -qxF "$HOSTS_BEGIN" "$HOSTS"
 }
 
-# /etc/hosts is edited in place (it may be a bind mount): our block, between markers.
-hosts_remove() {
-  local tmp
-  grep -qxF "$HOSTS_BEGIN" "$HOSTS" 2>/dev/null || return 0
-  tmp="$(mktemp)"
-  awk -v b="$HOSTS_BEGIN" -v e="$HOSTS_END" '$0 == b {skip = 1; next} $0 == e {skip = 0; next} !skip' "$HOSTS" >"$tmp"
-  cat "$tmp" >"$HOSTS"
-  rm -f "$tmp"
-}
-
-hosts_add() {
-  hosts_remove
-  printf '%s\n%s gpu\n%s login\n%s\n' "$HOSTS_BEGIN" "$GPU_ADDR" "$LOGIN_INNER" "$HOSTS_END" >>"$HOSTS"
-}
+hosts_remove() { hosts_block_remove "$HOSTS_BEGIN" "$HOSTS_END"; }
+hosts_add() { hosts_block_add "$HOSTS_BEGIN" "$HOSTS_END" "$GPU_ADDR gpu" "$LOGIN_INNER login"; }
 
 write_conf() {
   install -d -m 755 /etc/slurm
@@ -128,18 +116,6 @@ start_munged() {
     --pid-file="$DIR/munge/munged.pid" --log-file="$DIR/munge/munged.log" \
     --seed-file="$DIR/munge/munged.seed" 8>&-
   wait_for "munged" test -S "$DIR/munge/munge.socket.2"
-}
-
-# wait_for WHAT CMD...: up to 10 s, polling fast.
-wait_for() {
-  local what="$1"
-  shift
-  for _ in $(seq 200); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.05
-  done
-  echo "slurm.sh: $what did not come up" >&2
-  return 1
 }
 
 node_ready() {

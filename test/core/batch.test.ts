@@ -1,8 +1,11 @@
-import { test } from 'uvu';
+import { test, suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validateProfile, type ProfileInput } from '../../src/core/profile.js';
 import { sbatchDirectives, pbsDirectives, pbsWalltime, pbsMemory, gpuDirective, nextPollDelay, jobName, explainFinalState, FINAL_STATES } from '../../src/core/batch.js';
 import { describeJob } from '../../src/commands/batch.js';
+import { sgeDirectives } from '../../src/core/sge.js';
+import { clockSeconds, jobEndsAt } from '../../src/core/job-clock.js';
+import { ValidationError } from '../../src/errors.js';
 
 const base: ProfileInput = { name: 'hpc', host: 'login.hpc.edu' };
 
@@ -105,3 +108,40 @@ test('describeJob: pending with reason and expected start, running with times, t
 });
 
 test.run();
+
+const sge = suite('Grid Engine: directives and the one field it refuses');
+sge('--qos with --launcher sge: exit 2, the field, the value and what is allowed, verbatim', () => {
+  try {
+    validateProfile({ name: 'g', host: 'login', launcher: 'sge', qos: 'normal' });
+    assert.unreachable('accepted');
+  } catch (error) {
+    assert.instance(error, ValidationError);
+    assert.is((error as ValidationError).exitCode, 2);
+    assert.is((error as Error).message, 'invalid --qos "normal": Grid Engine (--launcher sge) has no QOS; leave --qos out, or give the site\'s option with --directive');
+  }
+});
+sge('-pe smp N from --cpus; a --directive with -pe replaces it; h_rt from SLURM-style --time', () => {
+  const d = (input: ProfileInput) => sgeDirectives(validateProfile({ name: 'g', host: 'login', launcher: 'sge', ...input }));
+  assert.ok(d({ cpus: 4 }).includes('-pe smp 4'));
+  assert.not.ok(d({ cpus: 4, directive: ['-pe mpi 4'] }).includes('-pe smp 4'));
+  assert.ok(d({ cpus: 4, directive: ['#$ -pe mpi 4'] }).includes('-pe mpi 4'));
+  assert.not.ok(d({ cpus: 1 }).some((l) => l.startsWith('-pe')));
+  assert.ok(d({ time: '90' }).includes('-l h_rt=01:30:00'));
+  assert.equal(d({}).slice(0, 4), ['-N jupyter-g', '-o .jupyter-ssh-setup/g/job.log', '-j y', '-S /bin/bash']);
+});
+sge.run();
+
+const clock = suite('the job clock: scheduler time formats, and when the job ends');
+const secs = (text: string, expected: number | undefined) => () => assert.is(clockSeconds(text), expected);
+clock('M:SS (SGE, SLURM under an hour)', secs('9:58', 598));
+clock('H:MM:SS', secs('1:02:03', 3723));
+clock('D-HH:MM:SS (SLURM)', secs('2-00:00:01', 172801));
+clock('seconds', secs('45', 45));
+clock('UNLIMITED is no clock', secs('UNLIMITED', undefined));
+clock('ends today: HH:MM; another day: with the date', () => {
+  const now = new Date(2026, 0, 2, 10, 0, 0);
+  assert.is(jobEndsAt(now, '9:58'), '10:09');
+  assert.is(jobEndsAt(now, '1-00:00:00'), '2026-01-03 10:00');
+  assert.is(jobEndsAt(now, ''), undefined);
+});
+clock.run();

@@ -14,8 +14,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { bedUp, isRoot, cli, userBash, asUser, resetUser, livePids, portIsFree, runInKernel, waitFor, root, appRoot, type BedState } from '../helpers/bed.js';
+import { execa } from 'execa';
+import { bedUp, isRoot, cli, userBash, asUser, resetUser, livePids, portIsFree, runInKernel, waitFor, root, appRoot, spawnCli as spawnCliAs, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('SLURM and PBS launchers on the test bed');
 // The bed's packages (test/bed/install.sh) include slurm-wlm, slurm-wlm-torque and munge.
@@ -57,16 +57,7 @@ async function setup(...args: string[]) {
   assert.is(r.code, 0, r.stderr);
 }
 
-/** The CLI as the bed's user, in the background, so a test can watch its progress and signal it. */
-function spawnCli(args: string[]): { child: ResultPromise; stderr: () => string; exitedAt: () => number } {
-  const env = ['HOME=' + bed.home, 'USER=' + bed.user, 'LOGNAME=' + bed.user, 'PATH=/usr/local/bin:/usr/bin:/bin', 'SHELL=/bin/bash', 'LANG=C.UTF-8'];
-  const child = execa('runuser', ['-u', bed.user, '--', 'env', '-i', ...env, process.execPath, join(appRoot, 'dist/bin.js'), ...args], { reject: false, cwd: bed.home, timeout: 60_000 });
-  let err = '';
-  let exitedAt = 0;
-  child.stderr!.on('data', (d: Buffer) => (err += d));
-  child.on('exit', () => (exitedAt = Date.now()));
-  return { child, stderr: () => err, exitedAt: () => exitedAt };
-}
+const spawnCli = (args: string[]) => spawnCliAs(bed, args);
 
 async function jupyterPids() {
   return (await livePids(bed.user)).filter((p) => /jupyter|slurm_script/.test(p.args));

@@ -4,7 +4,7 @@
  * ~/.ssh/config through the password database, so tests run as that user).
  * Without root the bed cannot exist: tests then register as skipped.
  */
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { suite, type Test } from 'uvu';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,6 +76,17 @@ const userEnv = (bed: BedState) => ({
 /** Runs the built CLI as the bed's user. */
 export async function cli(bed: BedState, args: string[], timeoutMs = 60_000): Promise<Run> {
   return asUser(bed, [process.execPath, join(appRoot, 'dist/bin.js'), ...args], timeoutMs);
+}
+
+/** The CLI as the bed's user, in the background, so a test can watch its progress and signal it. */
+export function spawnCli(bed: BedState, args: string[]): { child: ResultPromise; stderr: () => string; exitedAt: () => number } {
+  const env = Object.entries(userEnv(bed)).map(([k, v]) => `${k}=${v}`);
+  const child = execa('runuser', ['-u', bed.user, '--', 'env', '-i', ...env, process.execPath, join(appRoot, 'dist/bin.js'), ...args], { reject: false, cwd: bed.home, timeout: 60_000 });
+  let err = '';
+  let exitedAt = 0;
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  child.on('exit', () => (exitedAt = Date.now()));
+  return { child, stderr: () => err, exitedAt: () => exitedAt };
 }
 
 /** Runs a command as the bed's user, with a clean environment. */
