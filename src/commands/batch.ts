@@ -10,7 +10,7 @@ import { CancelledError, RuntimeFailure } from '../errors.js';
 import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { formatHop } from '../core/profile.js';
-import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
+import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { buildBatchStatusArgs, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
@@ -308,13 +308,12 @@ function watchInterrupt(): { readonly fired: boolean; sleep(ms: number): Promise
 }
 
 /** `status` of a batch profile: the job's state, node, times, and the URL when the tunnel is open. */
-export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
+export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Context, masterOpen: boolean): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
-  const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
   const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(result.stdout) as BatchReply | undefined;
   const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
-  const tunnelUp = forward !== undefined && master.exitCode === 0 && (await isLocalPortOpen(forward.localPort));
+  const tunnelUp = forward !== undefined && masterOpen && (await isLocalPortOpen(forward.localPort));
   const tunnel = tunnelUp ? 'open' : forward ? 'gone' : 'none';
   if (!reply?.ok) {
     const why = reply?.message ?? result.stderr.trim().split('\n').at(-1) ?? 'ssh failed';

@@ -1,24 +1,19 @@
 import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
-import { RuntimeFailure, UsageError, ValidationError } from '../errors.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import { validatePort } from '../core/profile.js';
 import { buildControlArgs, buildLoginArgs, forwardSpec } from '../core/ssh-args.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, multiplexing, isLocalPortFree, explainSshFailure } from '../io/remote.js';
 import { checkMaster, readExtraForwards, writeExtraForwards } from '../io/connection.js';
 import { readForwardState } from '../io/tunnel-state.js';
 
-function port(text: string | undefined, field: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new ValidationError(field, text, 'a port number from 1 to 65535');
-  return Number(text);
-}
-
 /** forward NAME REMOTE_PORT [LOCAL_PORT]: one more -L on the live shared connection, no new login. */
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const [name, remoteText, localText, ...rest] = args.positionals;
   if (!name || !remoteText || rest.length) throw new UsageError('forward takes NAME REMOTE_PORT [LOCAL_PORT]', 'e.g. jupyter-ssh-setup forward gpu 6006');
-  const remotePort = port(remoteText, 'REMOTE_PORT')!;
-  const wanted = port(localText, 'LOCAL_PORT');
+  const remotePort = validatePort(remoteText, 'REMOTE_PORT')!;
+  const wanted = validatePort(localText, 'LOCAL_PORT');
   const paths = resolvePaths(ctx);
   const profile = await pickProfile(paths, name);
   if (!multiplexing(ctx)) {

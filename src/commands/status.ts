@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
-import { buildControlArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
+import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { pickProfile, readProfiles, resolvePaths } from '../io/store.js';
 import { ssh, parseReply, isLocalPortOpen, askJupyter } from '../io/remote.js';
@@ -24,8 +24,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const profiles = args.positionals.length ? [await pickProfile(paths, args.positionals[0])] : [...(await readProfiles(paths)).values()];
   const rows = await Promise.all(
     profiles.map(async (p) => {
-      const [row, master, forwards] = await Promise.all([statusOf(p, paths, ctx), checkMaster(p.name, ctx), readExtraForwards(paths, p.name)]);
-      return { ...row, connection: { open: master.open, pid: master.pid ?? null, persist: persistOf(p) }, forwards };
+      const [row, forwards] = await Promise.all([statusOf(p, paths, ctx), readExtraForwards(paths, p.name)]);
+      return { ...row, forwards };
     }),
   );
   if (args.values.json) {
@@ -59,7 +59,10 @@ export function describeConnection(r: StatusRow): string {
  * it; otherwise the row is `broken` and says what answered instead.
  */
 export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
-  const row = profile.launcher !== 'plain' ? await (await import('./batch.js')).batchStatusRow(profile, paths, ctx) : await plainStatusRow(profile, paths, ctx);
+  // One -O check of the shared login serves the tunnel's state and the connection line.
+  const master = await checkMaster(profile.name, ctx);
+  const rowOf = profile.launcher !== 'plain' ? (await import('./batch.js')).batchStatusRow : plainStatusRow;
+  const row = { ...(await rowOf(profile, paths, ctx, master.open)), connection: { open: master.open, pid: master.pid ?? null, persist: persistOf(profile) } };
   if (!row.url || row.localPort === null) return row;
   const token = new URL(row.url).searchParams.get('token') ?? '';
   const answer = judgeAnswer(await askJupyter(row.localPort, token, 3000), `local port ${row.localPort}`);
@@ -67,14 +70,13 @@ export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Pr
   return { ...row, state: 'broken', url: null, error: `${answer.detail}; jupyter-ssh-setup doctor ${profile.name} checks each step` };
 }
 
-async function plainStatusRow(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
+async function plainStatusRow(profile: Profile, paths: Paths, ctx: Context, masterOpen: boolean): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
-  const master = await ssh(buildControlArgs(profile.name, 'check'), ctx);
   const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(result.stdout);
   // The forward lives in the shared connection, or in an ssh (or autossh) process of its own.
   const ownProcess = await hasTunnelProcess(paths, profile.name);
-  const tunnelUp = forward !== undefined && (master.exitCode === 0 || ownProcess) && (await isLocalPortOpen(forward.localPort));
+  const tunnelUp = forward !== undefined && (masterOpen || ownProcess) && (await isLocalPortOpen(forward.localPort));
   const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
   if (!reply) {
     const why = result.stderr.trim().split('\n').at(-1) ?? 'ssh failed';
