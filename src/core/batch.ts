@@ -6,6 +6,7 @@ import { sharedConnectionOptions } from './ssh-args.js';
 import { InternalError } from '../errors.js';
 import { jobLogRelative, jobName, pbsWalltime, rawDirective } from './batch-directives.js';
 import { sgeDirectives } from './sge.js';
+import { clockSeconds } from './job-clock.js';
 
 export { jobLogRelative, jobName, pbsWalltime };
 
@@ -131,6 +132,7 @@ export function renderBatchLaunchScript(profile: Profile): string {
       submitName: PLUGINS[p.launcher].submitName,
       cancelName: PLUGINS[p.launcher].cancelName,
       job: jobScriptData(p),
+      limitSeconds: p.scheduler.time ? String(clockSeconds(pbsWalltime(p.scheduler.time)) ?? '') : '',
     },
     'sh',
   );

@@ -258,6 +258,23 @@ s('status: "Socket timed out" is a transient answer, not a failure; start then r
   assert.is(bed.run('status').json.running, true);
 });
 
+s('status: Jupyter answers while the scheduler does not: elapsed and time left come from the job\'s start mark and --time', () => {
+  const bed = makeBed(slurm);
+  bed.run('start');
+  bed.set('squeue.out', 'slurm_load_jobs error: Socket timed out on send/recv operation\n');
+  bed.set('squeue.rc', '1');
+  writeFileSync(join(bed.dir, 'connection.json'), '{"name":"q","jobId":"41","node":"gpu7","host":"gpu7","addr":"10.1.2.7","port":40123,"token":"tok","pid":9,"app":"lab","startedAt":"x"}\n');
+  writeFileSync(join(bed.dir, 'job.started'), `41 gpu7 ${Math.floor(Date.now() / 1000) - 125}\n`);
+  const r = bed.run('status');
+  assert.is(r.json.running, true);
+  assert.is(r.json.transient, true);
+  assert.match(String(r.json.elapsed), /^2:0[5-9]$/);
+  assert.match(String(r.json.timeLeft), /^57:5[0-5]$/);
+  // another job's mark does not count
+  writeFileSync(join(bed.dir, 'job.started'), `40 gpu7 ${Math.floor(Date.now() / 1000) - 125}\n`);
+  assert.is(bed.run('status').json.timeLeft, '');
+});
+
 s('status: FAILED with the exit code and the last lines of the log, as valid JSON whatever the log holds', () => {
   const bed = makeBed(slurm);
   bed.run('start');
