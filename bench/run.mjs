@@ -14,6 +14,9 @@ const root = new URL('..', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const bin = join(root, 'dist/bin.js');
 const rows = [];
+// BENCH_ONLY=notebook,slurm runs just those groups (for iterating; npm run bench runs all).
+const only = process.env.BENCH_ONLY?.split(',');
+const wanted = (group) => !only || only.includes(group);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t) => `${t.toFixed(0)} ms`;
@@ -36,7 +39,7 @@ function timeCommand(file, args, options = {}) {
 }
 
 // --- 3. CLI start-up -------------------------------------------------------
-{
+if (wanted('cli')) {
   const base = record('cli start-up', 'node -e 0', Array.from({ length: RUNS * 2 }, () => timeCommand(process.execPath, ['-e', '0']).t));
   record('cli start-up', 'jupyter-ssh-setup --version', Array.from({ length: RUNS * 2 }, () => timeCommand(process.execPath, [bin, '--version']).t), base);
   record('cli start-up', 'jupyter-ssh-setup --help', Array.from({ length: RUNS * 2 }, () => timeCommand(process.execPath, [bin, '--help']).t), base);
@@ -46,7 +49,7 @@ function timeCommand(file, args, options = {}) {
 }
 
 // --- 4. setup on large SSH configs ----------------------------------------
-{
+if (wanted('setup')) {
   let previous;
   for (const n of [100, 1000, 10000]) {
     const home = mkdtempSync(join(tmpdir(), 'jss-bench-'));
@@ -65,7 +68,9 @@ function timeCommand(file, args, options = {}) {
 }
 
 // --- 1, 5. time to notebook and stop, on the bed -----------------------------
-if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
+if (!wanted('notebook') && !wanted('stop') && !wanted('slurm')) {
+  // nothing on the bed asked for
+} else if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
   console.log('not root: skipping the rows that need the test bed');
 } else {
   // Taken down at exit when this run brought it up (scripts/bed-owner.mjs), as npm test does.
@@ -136,74 +141,80 @@ if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
     }
     return xs;
   };
-  const base = record('time to notebook', 'hand-written ssh sequence (cold)', await series(() => handWritten(false)));
-  record('time to notebook', 'jupyter-ssh-setup start (cold)', await series(() => ours(['node', bin, 'start', 'gpu'])), base);
-  record('time to notebook', 'remote_notebook_start (cold)', await series(() => ours(['bash', '-ic', 'remote_notebook_start gpu'])), base);
-  const warmBase = record('time to notebook', "hand-written, after the user's own ssh gpu (warm)", await series(() => handWritten(true), warm));
-  record('time to notebook', "jupyter-ssh-setup start, after the user's own ssh gpu (warm)", await series(() => ours(['node', bin, 'start', 'gpu']), warm), warmBase);
-  record('time to notebook', "remote_notebook_start, after the user's own ssh gpu (warm)", await series(() => ours(['bash', '-ic', 'remote_notebook_start gpu']), warm), warmBase);
+  if (wanted('notebook')) {
+    const base = record('time to notebook', 'hand-written ssh sequence (cold)', await series(() => handWritten(false)));
+    record('time to notebook', 'jupyter-ssh-setup start (cold)', await series(() => ours(['node', bin, 'start', 'gpu'])), base);
+    record('time to notebook', 'remote_notebook_start (cold)', await series(() => ours(['bash', '-ic', 'remote_notebook_start gpu'])), base);
+    const warmBase = record('time to notebook', "hand-written, after the user's own ssh gpu (warm)", await series(() => handWritten(true), warm));
+    record('time to notebook', "jupyter-ssh-setup start, after the user's own ssh gpu (warm)", await series(() => ours(['node', bin, 'start', 'gpu']), warm), warmBase);
+    record('time to notebook', "remote_notebook_start, after the user's own ssh gpu (warm)", await series(() => ours(['bash', '-ic', 'remote_notebook_start gpu']), warm), warmBase);
 
-  // 5. stop: until the port is free and no Jupyter process remains.
-  const jupyterLeft = () => spawnSync('pgrep', ['-u', user, '-f', 'jupyter-server']).status === 0;
-  const stopTimes = [];
-  const killTimes = [];
-  for (let i = 0; i < RUNS; i++) {
-    await quiet();
-    await ours(['node', bin, 'start', 'gpu']);
-    let t0 = now();
-    as(['node', bin, 'stop', 'gpu']);
-    while ((await portOpen(18888)) || jupyterLeft()) await sleep(5);
-    stopTimes.push(now() - t0);
-    await quiet();
-    await handWritten(false);
-    t0 = now();
-    as(['ssh', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', 'gpu', 'pkill -u jssbed -f jupyter-server']);
-    spawnSync('pkill', ['-u', user, '-f', 'ssh -o ControlMaster=no -o ControlPath=none -N']);
-    while ((await portOpen(18888)) || jupyterLeft()) await sleep(5);
-    killTimes.push(now() - t0);
   }
-  const killBase = record('stop', 'hand-written: ssh pkill + kill the tunnel', killTimes);
-  record('stop', 'jupyter-ssh-setup stop (shutdown API, then TERM)', stopTimes, killBase);
-  await quiet();
-
-  // 2. SLURM: sbatch to the job running (the scheduler's part, for reference), and our
-  // overhead beyond it: job running -> URL answering, connection file -> URL answering.
-  execFileSync('bash', [join(root, 'test/bed/slurm.sh'), 'up'], { stdio: 'ignore' });
-  const hpc = as(['node', bin, 'setup', '--yes', '--name', 'hpc', '--host', '10.200.1.2', '--user', user, '--launcher', 'slurm', '--cpus', '1', '--time', '10:00', '--app', 'server', '--local-port', '18600']);
-  if (hpc.status !== 0) throw new Error(hpc.stderr);
-  const jobDir = join(state.home, '.jupyter-ssh-setup', 'hpc');
-  const exists = (f) => { try { readFileSync(join(jobDir, f)); return true; } catch { return false; } };
-  const toRunning = [];
-  const runningToUrl = [];
-  const fileToUrl = [];
-  for (let i = 0; i < RUNS; i++) {
-    as(['node', bin, 'stop', 'hpc']);
-    spawnSync('sh', ['-c', `rm -f ${jobDir}/job.started ${jobDir}/connection.json`]);
-    const t0 = now();
-    const child = spawn('runuser', ['-u', user, '--', ...env, 'node', bin, 'start', 'hpc', '--json'], { cwd: state.home, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const done = new Promise((resolve) => child.on('close', resolve));
-    let tRun = 0;
-    let tConn = 0;
-    let finished = false;
-    done.then(() => (finished = true));
-    while (!finished) {
-      if (!tRun && exists('job.started')) tRun = now();
-      if (!tConn && exists('connection.json')) tConn = now();
-      await sleep(5);
+  if (wanted('stop')) {
+    // 5. stop: until the port is free and no Jupyter process remains.
+    const jupyterLeft = () => spawnSync('pgrep', ['-u', user, '-f', 'jupyter-server']).status === 0;
+    const stopTimes = [];
+    const killTimes = [];
+    for (let i = 0; i < RUNS; i++) {
+      await quiet();
+      await ours(['node', bin, 'start', 'gpu']);
+      let t0 = now();
+      as(['node', bin, 'stop', 'gpu']);
+      while ((await portOpen(18888)) || jupyterLeft()) await sleep(5);
+      stopTimes.push(now() - t0);
+      await quiet();
+      await handWritten(false);
+      t0 = now();
+      as(['ssh', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', 'gpu', 'pkill -u jssbed -f jupyter-server']);
+      spawnSync('pkill', ['-u', user, '-f', 'ssh -o ControlMaster=no -o ControlPath=none -N']);
+      while ((await portOpen(18888)) || jupyterLeft()) await sleep(5);
+      killTimes.push(now() - t0);
     }
-    const { localPort, token } = JSON.parse(out);
-    while (!(await ok(localPort, token))) await sleep(5);
-    const tUrl = now();
-    toRunning.push(tRun - t0);
-    runningToUrl.push(tUrl - tRun);
-    fileToUrl.push(tUrl - tConn);
+    const killBase = record('stop', 'hand-written: ssh pkill + kill the tunnel', killTimes);
+    record('stop', 'jupyter-ssh-setup stop (shutdown API, then TERM)', stopTimes, killBase);
+    await quiet();
+
   }
-  as(['node', bin, 'stop', 'hpc']);
-  record('slurm', 'sbatch -> job running (scheduler, reference)', toRunning);
-  record('slurm', 'job running -> URL answering (ours)', runningToUrl);
-  record('slurm', 'connection file -> URL answering (ours)', fileToUrl);
+  if (wanted('slurm')) {
+    // 2. SLURM: sbatch to the job running (the scheduler's part, for reference), and our
+    // overhead beyond it: job running -> URL answering, connection file -> URL answering.
+    execFileSync('bash', [join(root, 'test/bed/slurm.sh'), 'up'], { stdio: 'ignore' });
+    const hpc = as(['node', bin, 'setup', '--yes', '--name', 'hpc', '--host', '10.200.1.2', '--user', user, '--launcher', 'slurm', '--cpus', '1', '--time', '10:00', '--app', 'server', '--local-port', '18600']);
+    if (hpc.status !== 0) throw new Error(hpc.stderr);
+    const jobDir = join(state.home, '.jupyter-ssh-setup', 'hpc');
+    const exists = (f) => { try { readFileSync(join(jobDir, f)); return true; } catch { return false; } };
+    const toRunning = [];
+    const runningToUrl = [];
+    const fileToUrl = [];
+    for (let i = 0; i < RUNS; i++) {
+      as(['node', bin, 'stop', 'hpc']);
+      spawnSync('sh', ['-c', `rm -f ${jobDir}/job.started ${jobDir}/connection.json`]);
+      const t0 = now();
+      const child = spawn('runuser', ['-u', user, '--', ...env, 'node', bin, 'start', 'hpc', '--json'], { cwd: state.home, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const done = new Promise((resolve) => child.on('close', resolve));
+      let tRun = 0;
+      let tConn = 0;
+      let finished = false;
+      done.then(() => (finished = true));
+      while (!finished) {
+        if (!tRun && exists('job.started')) tRun = now();
+        if (!tConn && exists('connection.json')) tConn = now();
+        await sleep(5);
+      }
+      const { localPort, token } = JSON.parse(out);
+      while (!(await ok(localPort, token))) await sleep(5);
+      const tUrl = now();
+      toRunning.push(tRun - t0);
+      runningToUrl.push(tUrl - tRun);
+      fileToUrl.push(tUrl - tConn);
+    }
+    as(['node', bin, 'stop', 'hpc']);
+    record('slurm', 'sbatch -> job running (scheduler, reference)', toRunning);
+    record('slurm', 'job running -> URL answering (ours)', runningToUrl);
+    record('slurm', 'connection file -> URL answering (ours)', fileToUrl);
+  }
   await quiet();
 }
 

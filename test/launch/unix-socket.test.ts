@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, statSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -70,6 +70,31 @@ it('start: Jupyter on a 0600 socket in the state directory, no TCP listener; che
     const stop = launch(home, 'stop');
     assert.is(stop.stopped, true);
     assert.not.ok(existsSync(sock), 'the socket is gone after stop');
+  } finally {
+    launch(home, 'stop');
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+it('what this Jupyter supports is probed once and kept (jupyter.facts); a changed interpreter or app file asks again', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'jss-sock-'));
+  const facts = join(home, '.jupyter-ssh-setup/gpu/jupyter.facts');
+  try {
+    assert.is(launch(home, 'start').bind, 'socket');
+    const [key, answer] = readFileSync(facts, 'utf8').split('\n');
+    assert.match(key!, '/usr/bin/jupyter-server');
+    assert.is(answer, 'sock');
+    launch(home, 'stop');
+    // The kept answer is used as it is: a "tcp" under the same key gives TCP, no Python asked.
+    writeFileSync(facts, `${key}\ntcp\n`);
+    const tcp = launch(home, 'start');
+    assert.is(tcp.bind, 'tcp');
+    assert.match(String(tcp.bindFallback), 'cannot listen on a Unix socket');
+    launch(home, 'stop');
+    // Another key (an upgrade touched the files): probed again.
+    writeFileSync(facts, 'someone else;\ntcp\n');
+    assert.is(launch(home, 'start').bind, 'socket');
+    assert.is(readFileSync(facts, 'utf8').split('\n')[1], 'sock');
   } finally {
     launch(home, 'stop');
     rmSync(home, { recursive: true, force: true });
