@@ -31,7 +31,7 @@ export function persistOf(profile: Pick<Profile, 'persist'>): string {
 }
 
 /** The launchers without a QOS, as the message names them. */
-const NO_QOS: Partial<Record<Profile['launcher'], string>> = { sge: 'Grid Engine (--launcher sge)', lsf: 'LSF (--launcher lsf; its service classes are --directive="-sla NAME")' };
+const NO_QOS: Partial<Record<Profile['launcher'], [name: string, example: string]>> = { sge: ['Grid Engine (--launcher sge)', ''], lsf: ['LSF (--launcher lsf)', ' (a service class: --directive="-sla NAME")'] };
 
 export function validateProfile(input: ProfileInput): Profile {
   const name = validateName(input.name);
@@ -87,7 +87,7 @@ export function validateProfile(input: ProfileInput): Profile {
   };
   // Grid Engine and LSF have no QOS: refuse it rather than leave it out silently.
   const noQos = NO_QOS[launcher];
-  if (noQos && scheduler.qos !== undefined) throw new ValidationError('--qos', scheduler.qos, `${noQos} has no QOS; leave --qos out, or give the site's option with --directive`);
+  if (noQos && scheduler.qos !== undefined) throw new ValidationError('--qos', scheduler.qos, `${noQos[0]} has no QOS; leave --qos out, or give the site's option with --directive${noQos[1]}`);
   for (const key of Object.keys(scheduler) as (keyof SchedulerSettings)[]) {
     if (scheduler[key] === undefined) delete scheduler[key];
   }
