@@ -63,7 +63,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
   --port N              SSH port (default 22)
   --identity FILE       private key to use (e.g. ~/.ssh/id_ed25519)
   --jump HOP            jump host, an alias or [user@]host[:port]; repeat or comma-separate, in order
-  --launcher KIND       plain | slurm | pbs | sge (Grid Engine) (default plain)
+  --launcher KIND       plain | slurm | pbs | sge (Grid Engine) | lsf (default plain)
   --container KIND      none | docker | podman | apptainer (default none)
   --image IMAGE         container image (docker/podman) or .sif path (apptainer)
   --mount SPEC          extra container mount, repeatable: SRC:DST[:ro] or type=bind,src=..,dst=..
@@ -79,9 +79,12 @@ export const COMMAND_SPECS: CommandSpec[] = [
                         cannot; tcp: 127.0.0.1:--remote-port, open to every local user)
   --shell SHELL         bash | zsh | fish: which shell gets the functions (default from $SHELL)
   --partition --time --account --mem --cpus --gpus --qos --directive LINE
-                        batch job settings (slurm/pbs/sge); for sge --partition is
+                        batch job settings (slurm/pbs/sge/lsf); for sge --partition is
                         the queue (-q), --account the project (-P), --cpus asks
-                        the PE smp (another: --directive="-pe NAME N")
+                        the PE smp (another: --directive="-pe NAME N"); for lsf
+                        --partition is the queue (-q), --account the project (-P),
+                        --time the run limit (-W, whole minutes), --mem -M and
+                        rusage[mem] with its unit (LSF 10.1.0.2 and later)
   --ssh-config FILE     SSH config to extend (default ~/.ssh/config)
   --rc FILE             shell rc file to extend (default ~/.bashrc or ~/.zshrc;
                         for fish the functions directory, ~/.config/fish/functions)
@@ -98,6 +101,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       'jupyter-ssh-setup setup --name gpu --host 10.0.0.5 --user alice --jump login.example.org --yes',
       'jupyter-ssh-setup setup --name hpc --host login.hpc.edu --launcher slurm --partition gpu --time 2:00:00 --yes',
       'jupyter-ssh-setup setup --name grid --host login.sge.edu --launcher sge --time 1:00:00 --cpus 4 --directive="-pe mpi 4" --yes',
+      'jupyter-ssh-setup setup --name lab --host login.lsf.edu --launcher lsf --partition gpu --time 2:00:00 --gpus 1 --mem 16G --yes',
       'jupyter-ssh-setup setup --name box --host gpu.lab --container docker --image jupyter/base-notebook --dry-run',
       'jupyter-ssh-setup setup --name old --host old.lab --bind tcp --remote-port auto --yes',
     ],
@@ -123,7 +127,7 @@ state while it waits, then forwards to Jupyter on the compute node via the login
     summary: 'stop, then start afresh: a batch target gets a new job (a full time limit), the tunnel follows it',
     usage: 'jupyter-ssh-setup restart [NAME] [--open] [--json] [--yes]',
     options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...json },
-    help: `Stops the target as stop does (a SLURM/PBS/SGE job is cancelled), then starts it
+    help: `Stops the target as stop does (a SLURM/PBS/SGE/LSF job is cancelled), then starts it
 as start does, with the same profile: a fresh job is submitted and the local port
 is forwarded to the node it runs on. Use it before a job's time limit runs out
 (start and status show when that is).

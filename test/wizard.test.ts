@@ -219,6 +219,29 @@ test('SLURM target: flags skip their questions; only the launcher questions are 
   assert.is(r.asked.find((a) => a.message.startsWith("Jupyter's port"))!.default, 'auto');
 });
 
+test('LSF target: offered with the others; the queue question names LSF; memory is written with its unit', async () => {
+  const home = makeHome();
+  const r = await wizard(
+    home,
+    [
+      ['How is Jupyter started?', 'lsf'],
+      ['LSF queue (-q)', 'gpu'],
+      ['Time limit', '1:30:00'],
+      ['Memory', '16G'],
+      ['GPUs', '1'],
+      ['Write these changes?', true],
+      ['Test the connection', false],
+    ],
+    ['setup', '--name', 'lab', '--host', 'login.lsf.edu', '--user', 'kai'],
+  );
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(r.left(), []);
+  assert.equal(r.asked.find((a) => a.message === 'How is Jupyter started?')!.choices, ['plain', 'slurm', 'pbs', 'sge', 'lsf']);
+  const p = stored(home, 'lab');
+  assert.is(p.launcher, 'lsf');
+  assert.equal(p.scheduler, { partition: 'gpu', time: '1:30:00', mem: '16G', gpus: '1', directives: [] });
+});
+
 test('container target: image, GPUs and two activation steps', async () => {
   const home = makeHome();
   const r = await wizard(home, [

@@ -1,5 +1,5 @@
 /**
- * start / status for the batch launchers (slurm, pbs). The remote launch
+ * start / status for the batch launchers (slurm, pbs, sge, lsf). The remote launch
  * script submits the job and answers for it (templates/launch-batch.sh.ejs);
  * here we poll it over the shared connection to the login host while the
  * job waits, then forward a local port to the compute node through that
@@ -12,7 +12,7 @@ import type { Profile } from '../core/profile.js';
 import { formatHop } from '../core/profile.js';
 import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
-import { buildBatchStatusArgs, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
+import { buildBatchStatusArgs, cancelCommand, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
 import { readForwardState } from '../io/tunnel-state.js';
@@ -270,7 +270,7 @@ async function onInterrupt(profile: Profile, paths: Paths, ctx: Context, progres
   if (!reply?.ok) {
     throw new RuntimeFailure(
       `cancelling ${sched} job ${jobId} failed: ${reply?.message ?? (result.stderr.trim().split('\n').at(-1) || 'no answer')}`,
-      `Cancel it on ${profile.host} with ${profile.launcher === 'slurm' ? 'scancel' : 'qdel'} ${jobId}, or run jupyter-ssh-setup stop ${profile.name}.`,
+      `Cancel it on ${profile.host} with ${cancelCommand(profile.launcher as Scheduler)} ${jobId}, or run jupyter-ssh-setup stop ${profile.name}.`,
     );
   }
   throw new CancelledError(`cancelled ${sched} job ${jobId}`);

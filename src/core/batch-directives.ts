@@ -12,8 +12,8 @@ export function jobLogRelative(profile: Pick<Profile, 'name'>): string {
   return `.jupyter-ssh-setup/${profile.name}/job.log`;
 }
 
-/** A --directive line without a leading "#SBATCH"/"#PBS"/"#$" the user may have typed. */
-export function rawDirective(line: string, prefix: '#SBATCH' | '#PBS' | '#$'): string {
+/** A --directive line without a leading "#SBATCH"/"#PBS"/"#$"/"#BSUB" the user may have typed. */
+export function rawDirective(line: string, prefix: '#SBATCH' | '#PBS' | '#$' | '#BSUB'): string {
   const trimmed = line.trim();
   return trimmed.toUpperCase().startsWith(prefix) ? trimmed.slice(prefix.length).trim() : trimmed;
 }

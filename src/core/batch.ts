@@ -6,23 +6,21 @@ import { sharedConnectionOptions } from './ssh-args.js';
 import { InternalError } from '../errors.js';
 import { jobLogRelative, jobName, pbsWalltime, rawDirective } from './batch-directives.js';
 import { sgeDirectives } from './sge.js';
+import { lsfDirectives, lsfLimitSeconds } from './lsf.js';
 import { clockSeconds } from './job-clock.js';
 
 export { jobLogRelative, jobName, pbsWalltime };
 
 /**
- * The batch launchers (SLURM, PBS, Grid Engine): the job script's directives and the data
+ * The batch launchers (SLURM, PBS, Grid Engine, LSF): the job script's directives and the data
  * of the two templates, from the profile. Pure.
  *
  * Directive values come from validated profile fields (each a word of a safe
  * alphabet) or from --directive lines (free text without newlines). They go
- * after `#SBATCH ` / `#PBS ` / `#$ ` on a comment line, which the shell never reads:
+ * after `#SBATCH ` / `#PBS ` / `#$ ` / `#BSUB ` on a comment line, which the shell never reads:
  * the scheduler parses them, so they are written as given, not shell-quoted.
  */
-export type Scheduler = 'slurm' | 'pbs' | 'sge';
-
-
-
+export type Scheduler = 'slurm' | 'pbs' | 'sge' | 'lsf';
 
 /** The `#SBATCH` options, in order, without the prefix. */
 export function sbatchDirectives(profile: Pick<Profile, 'name' | 'scheduler'>): string[] {
@@ -81,18 +79,40 @@ export function pbsMemory(mem: string): string {
   return `${m[1]}${unit}b`;
 }
 
-const LABEL: Record<Scheduler, string> = { slurm: 'SLURM', pbs: 'PBS', sge: 'SGE' };
+const LABEL: Record<Scheduler, string> = { slurm: 'SLURM', pbs: 'PBS', sge: 'SGE', lsf: 'LSF' };
 
 export function schedulerLabel(scheduler: Scheduler): string {
   return LABEL[scheduler];
 }
 
-/** Per scheduler: the directive prefix, the directives, and how the launch script submits and cancels. */
-const PLUGINS: Record<Scheduler, { prefix: string; directives: (p: Profile) => string[]; submit: (p: Profile) => string; submitName: string; cancelName: string }> = {
-  slurm: { prefix: '#SBATCH', directives: sbatchDirectives, submit: () => 'sbatch --parsable job.sh', submitName: 'sbatch', cancelName: 'scancel' },
-  pbs: { prefix: '#PBS', directives: pbsDirectives, submit: (p) => `qsub -N ${jobName(p)} -o ${jobLogRelative(p)} -j oe -W umask=077 job.sh`, submitName: 'qsub', cancelName: 'qdel' },
-  sge: { prefix: '#$', directives: sgeDirectives, submit: () => 'qsub -terse job.sh', submitName: 'qsub', cancelName: 'qdel' },
+/** One scheduler, as data: its directives, how the launch script submits and cancels, what the job reads. */
+interface SchedulerPlugin {
+  prefix: '#SBATCH' | '#PBS' | '#$' | '#BSUB';
+  directives: (p: Profile) => string[];
+  /** The submit command, as the job script's header comment shows it. */
+  submit: (p: Profile) => string;
+  submitName: string;
+  cancelName: string;
+  /** The job's environment on the node: its id (a shell expansion), those variables' names, the submit host. */
+  jobEnv: { id: string; names: string; submitHost: string };
+  /** The time limit the scheduler enforces for --time, in seconds. */
+  limitSeconds: (time: string) => number | undefined;
+}
+
+const SLURM_PBS_ENV = { id: '${SLURM_JOB_ID:-${PBS_JOBID:-}}', names: 'SLURM_JOB_ID or PBS_JOBID', submitHost: '${SLURM_SUBMIT_HOST:-${PBS_O_HOST:-${SGE_O_HOST:-}}}' };
+const walltimeSeconds = (time: string) => clockSeconds(pbsWalltime(time));
+
+const PLUGINS: Record<Scheduler, SchedulerPlugin> = {
+  slurm: { prefix: '#SBATCH', directives: sbatchDirectives, submit: () => 'sbatch --parsable job.sh', submitName: 'sbatch', cancelName: 'scancel', jobEnv: SLURM_PBS_ENV, limitSeconds: walltimeSeconds },
+  pbs: { prefix: '#PBS', directives: pbsDirectives, submit: (p) => `qsub -N ${jobName(p)} -o ${jobLogRelative(p)} -j oe -W umask=077 job.sh`, submitName: 'qsub', cancelName: 'qdel', jobEnv: SLURM_PBS_ENV, limitSeconds: walltimeSeconds },
+  sge: { prefix: '#$', directives: sgeDirectives, submit: () => 'qsub -terse job.sh', submitName: 'qsub', cancelName: 'qdel', jobEnv: { ...SLURM_PBS_ENV, id: '${JOB_ID:-}', names: 'JOB_ID' }, limitSeconds: walltimeSeconds },
+  lsf: { prefix: '#BSUB', directives: lsfDirectives, submit: () => 'bsub < job.sh', submitName: 'bsub', cancelName: 'bkill', jobEnv: { id: '${LSB_JOBID:-}', names: 'LSB_JOBID', submitHost: '${LSB_SUB_HOST:-}' }, limitSeconds: lsfLimitSeconds },
 };
+
+/** The command that cancels a job of this scheduler (for messages). */
+export function cancelCommand(scheduler: Scheduler): string {
+  return PLUGINS[scheduler].cancelName;
+}
 
 /** The data of templates/batch-job.sh.ejs. */
 export function jobScriptData(profile: Profile & { launcher: Scheduler }) {
@@ -110,6 +130,7 @@ export function jobScriptData(profile: Profile & { launcher: Scheduler }) {
     directives: plugin.directives(profile),
     schedulerLabel: schedulerLabel(profile.launcher),
     submitCommand: plugin.submit(profile),
+    jobEnv: plugin.jobEnv,
   };
 }
 
@@ -132,7 +153,7 @@ export function renderBatchLaunchScript(profile: Profile): string {
       submitName: PLUGINS[p.launcher].submitName,
       cancelName: PLUGINS[p.launcher].cancelName,
       job: jobScriptData(p),
-      limitSeconds: p.scheduler.time ? String(clockSeconds(pbsWalltime(p.scheduler.time)) ?? '') : '',
+      limitSeconds: p.scheduler.time ? String(PLUGINS[p.launcher].limitSeconds(p.scheduler.time) ?? '') : '',
     },
     'sh',
   );
@@ -143,7 +164,7 @@ function asBatch(profile: Profile): Profile & { launcher: Scheduler } {
   return profile as Profile & { launcher: Scheduler };
 }
 
-/** Job states that will not change any more (SLURM names; PBS ones are mapped to them remotely). */
+/** Job states that will not change any more (SLURM names; PBS, Grid Engine and LSF ones are mapped to them remotely). */
 export const FINAL_STATES = ['ERROR', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'VANISHED', 'ENDED'] as const;
 
 /** Why each final state happened, in a few words for the user. */
@@ -154,7 +175,7 @@ export function explainFinalState(state: string): string {
     case 'ERROR':
       return 'Grid Engine put the job in its error state (Eqw) and will not start it';
     case 'CANCELLED':
-      return 'the job was cancelled (scancel/qdel, or by an administrator)';
+      return 'the job was cancelled (scancel/qdel/bkill, or by an administrator)';
     case 'TIMEOUT':
       return 'the job reached its time limit (--time)';
     case 'NODE_FAIL':

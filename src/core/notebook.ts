@@ -27,7 +27,7 @@ export interface StartResult {
   socket?: string;
   /** Batch launchers: the job that runs Jupyter. */
   jobId?: string;
-  scheduler?: 'slurm' | 'pbs' | 'sge';
+  scheduler?: 'slurm' | 'pbs' | 'sge' | 'lsf';
   /** Batch launchers: the job's time left when Jupyter answered (SLURM's D-HH:MM:SS forms). */
   timeLeft?: string;
 }

@@ -1,6 +1,6 @@
 /** What a profile is: its fields, their allowed values, and the raw input it is made from. */
 
-export const LAUNCHERS = ['plain', 'slurm', 'pbs', 'sge'] as const;
+export const LAUNCHERS = ['plain', 'slurm', 'pbs', 'sge', 'lsf'] as const;
 export const CONTAINERS = ['none', 'docker', 'podman', 'apptainer'] as const;
 export const APPS = ['lab', 'notebook', 'server'] as const;
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -24,7 +24,7 @@ export interface EnvStep {
   value: string;
 }
 
-/** Batch scheduler settings (slurm/pbs/sge). Unset fields are left to the site's defaults. */
+/** Batch scheduler settings (slurm/pbs/sge/lsf). Unset fields are left to the site's defaults. */
 export interface SchedulerSettings {
   partition?: string;
   time?: string;

@@ -30,6 +30,9 @@ export function persistOf(profile: Pick<Profile, 'persist'>): string {
   return profile.persist ?? DEFAULT_PERSIST;
 }
 
+/** The launchers without a QOS, as the message names them. */
+const NO_QOS: Partial<Record<Profile['launcher'], [name: string, example: string]>> = { sge: ['Grid Engine (--launcher sge)', ''], lsf: ['LSF (--launcher lsf)', ' (a service class: --directive="-sla NAME")'] };
+
 export function validateProfile(input: ProfileInput): Profile {
   const name = validateName(input.name);
   const host = validateHost(input.host);
@@ -82,8 +85,9 @@ export function validateProfile(input: ProfileInput): Profile {
       return d.trim();
     }),
   };
-  // Grid Engine has no QOS: refuse it rather than leave it out silently.
-  if (launcher === 'sge' && scheduler.qos !== undefined) throw new ValidationError('--qos', scheduler.qos, 'Grid Engine (--launcher sge) has no QOS; leave --qos out, or give the site\'s option with --directive');
+  // Grid Engine and LSF have no QOS: refuse it rather than leave it out silently.
+  const noQos = NO_QOS[launcher];
+  if (noQos && scheduler.qos !== undefined) throw new ValidationError('--qos', scheduler.qos, `${noQos[0]} has no QOS; leave --qos out, or give the site's option with --directive${noQos[1]}`);
   for (const key of Object.keys(scheduler) as (keyof SchedulerSettings)[]) {
     if (scheduler[key] === undefined) delete scheduler[key];
   }

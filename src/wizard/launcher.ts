@@ -1,4 +1,4 @@
-/** How Jupyter is started: on the host, or in a SLURM/PBS job with its settings. */
+/** How Jupyter is started: on the host, or in a SLURM/PBS/Grid Engine/LSF job with its settings. */
 import { validateProfile } from '../core/profile.js';
 import { messageOf, probe } from './answers.js';
 import type { Asking } from './state.js';
@@ -8,6 +8,7 @@ const LAUNCHER_CHOICES = [
   { name: 'SLURM job', value: 'slurm', description: 'submitted with sbatch; Jupyter runs on the compute node SLURM gives you' },
   { name: 'PBS job', value: 'pbs', description: 'submitted with qsub; Jupyter runs on the compute node PBS gives you' },
   { name: 'Grid Engine job', value: 'sge', description: 'submitted with qsub (SGE, Son of Grid Engine, UGE/AGE); Jupyter runs on the node it gives you' },
+  { name: 'LSF job', value: 'lsf', description: 'submitted with bsub (IBM Spectrum LSF, OpenLava); Jupyter runs on the host it gives you' },
 ];
 
 export async function askLauncher(w: Asking): Promise<void> {
@@ -17,6 +18,9 @@ export async function askLauncher(w: Asking): Promise<void> {
   }
   w.answers.launcher = await w.prompter.select({ message: 'How is Jupyter started?', choices: LAUNCHER_CHOICES, default: w.defaults.launcher ?? 'plain' });
 }
+
+/** Whose queue the partition question asks for. */
+const QUEUE_OF: Record<string, string> = { pbs: 'PBS', sge: 'Grid Engine', lsf: 'LSF' };
 
 type SchedulerField = 'partition' | 'time' | 'account' | 'cpus' | 'mem' | 'gpus';
 
@@ -29,7 +33,7 @@ export async function askScheduler(w: Asking): Promise<void> {
     return;
   }
   const messages: Record<SchedulerField, string> = {
-    partition: launcher === 'slurm' ? "SLURM partition (-p), Enter for the site's default" : `${launcher === 'sge' ? 'Grid Engine' : 'PBS'} queue (-q), Enter for the site's default`,
+    partition: launcher === 'slurm' ? "SLURM partition (-p), Enter for the site's default" : `${QUEUE_OF[launcher ?? ''] ?? 'PBS'} queue (-q), Enter for the site's default`,
     time: "Time limit, e.g. 2:00:00, Enter for the site's default",
     account: 'Account to charge, Enter for your default',
     cpus: "CPUs, Enter for the site's default",

@@ -5,106 +5,18 @@
  * the real answers of SLURM, Torque, PBS Pro and Slurm's Torque wrapper,
  * including the ones the test bed cannot produce (Socket timed out, purged
  * jobs, PBS Pro's F state). PATH holds only the stand-ins and the standard
- * tools, so a missing scheduler is exercised too. The real cluster is run by
+ * tools, so a missing scheduler is exercised too (test/helpers/batch-bed.ts;
+ * LSF's are in test/batch/lsf.test.ts). The real cluster is run by
  * test/e2e/slurm.test.ts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, symlinkSync, rmSync, chmodSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { renderLaunchScript } from '../../src/core/plan.js';
+import { execFileSync, spawn } from 'node:child_process';
 import { renderJobScript } from '../../src/core/batch.js';
 import { validateProfile, type ProfileInput } from '../../src/core/profile.js';
-
-const TOOLS = ['sh', 'mkdir', 'rmdir', 'chmod', 'rm', 'mv', 'cp', 'sed', 'tr', 'cut', 'awk', 'tail', 'head', 'grep', 'cat', 'sleep', 'hostname', 'basename', 'date', 'env'];
-
-const FAKE = String.raw`#!/bin/sh
-# A scheduler command stand-in; its answers come from files in $FAKE.
-me=$(basename "$0")
-{ printf '%s' "$me"; for a in "$@"; do printf ' %s' "$a"; done; printf '\n'; } >>"$FAKE/calls"
-case "$me" in
-  sbatch | qsub)
-    pwd >"$FAKE/submit-cwd"
-    umask >"$FAKE/submit-umask"
-    for a in "$@"; do last=$a; done
-    cp "$last" "$FAKE/submitted.sh"
-    if [ -e "$FAKE/submit-fails" ]; then cat "$FAKE/submit-fails"; exit 1; fi
-    cat "$FAKE/next-id" ;;
-  squeue | qstat | scontrol)
-    cat "$FAKE/$me.out" 2>/dev/null
-    exit "$(cat "$FAKE/$me.rc" 2>/dev/null || echo 0)" ;;
-  scancel | qdel)
-    [ -e "$FAKE/after-cancel.out" ] && cp "$FAKE/after-cancel.out" "$FAKE/$( [ "$me" = scancel ] && echo squeue || echo qstat ).out"
-    [ -e "$FAKE/after-cancel.end" ] && cp "$FAKE/after-cancel.end" "$JOBDIR/job.end"
-    exit 0 ;;
-  sinfo) echo "slurm 22.05.8" ;;
-esac
-exit 0
-`;
-
-interface Bed {
-  home: string;
-  fake: string;
-  bin: string;
-  dir: string;
-  script: string;
-  run(action: string, env?: Record<string, string>): { code: number; json: Record<string, unknown>; stdout: string; stderr: string };
-  calls(): string[];
-  set(file: string, text: string): void;
-}
-
-const roots: string[] = [];
-
-function makeBed(input: ProfileInput, withScheduler = true): Bed {
-  const root = mkdtempSync(join(tmpdir(), 'jss-batch-'));
-  roots.push(root);
-  const home = join(root, 'home');
-  const fake = join(root, 'fake');
-  const bin = join(root, 'bin');
-  mkdirSync(home);
-  mkdirSync(fake);
-  mkdirSync(bin);
-  for (const tool of TOOLS) {
-    const path = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-    symlinkSync(path, join(bin, tool));
-  }
-  if (withScheduler) {
-    writeFileSync(join(bin, 'fake-scheduler'), FAKE);
-    chmodSync(join(bin, 'fake-scheduler'), 0o755);
-    for (const cmd of ['sbatch', 'squeue', 'scancel', 'scontrol', 'qsub', 'qstat', 'qdel']) symlinkSync(join(bin, 'fake-scheduler'), join(bin, cmd));
-  }
-  const profile = validateProfile(input);
-  const script = join(root, 'launch.sh');
-  writeFileSync(script, renderLaunchScript(profile));
-  const dir = join(home, '.jupyter-ssh-setup', profile.name);
-  writeFileSync(join(fake, 'next-id'), '41\n');
-  return {
-    home,
-    fake,
-    bin,
-    dir,
-    script,
-    run(action, env = {}) {
-      const r = spawnSync('sh', [script, action], { encoding: 'utf8', cwd: root, env: { PATH: bin, HOME: home, FAKE: fake, JOBDIR: dir, ...env } });
-      const line = r.stdout.trim().split('\n').at(-1) ?? '';
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        assert.unreachable(`not one JSON line from ${action}: ${JSON.stringify(r.stdout)} ${r.stderr}`);
-      }
-      return { code: r.status ?? -1, json, stdout: r.stdout, stderr: r.stderr };
-    },
-    calls() {
-      return existsSync(join(fake, 'calls')) ? readFileSync(join(fake, 'calls'), 'utf8').trim().split('\n') : [];
-    },
-    set(file, text) {
-      writeFileSync(join(fake, file), text);
-    },
-  };
-}
+import { makeBed, removeBeds } from '../helpers/batch-bed.js';
 
 const slurm: ProfileInput = { name: 'q', host: 'login', launcher: 'slurm', time: '1:00:00', app: 'lab' };
 const pbs: ProfileInput = { name: 'q', host: 'login', launcher: 'pbs', time: '1:00:00', cpus: '2', app: 'lab' };
@@ -496,7 +408,7 @@ p('stop: qdel, then CANCELLED once the job has left its end file', () => {
 });
 
 p.after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
+  removeBeds();
 });
 
 p.run();

@@ -51,9 +51,9 @@ function check(program: string, args: string[]): void {
 
 const g = suite('batch scripts: golden files and linters');
 
-g('the fixtures cover SLURM, PBS and Grid Engine, every scheduler field, environments, apptainer and hostile values', () => {
+g('the fixtures cover SLURM, PBS, Grid Engine and LSF, every scheduler field, environments, apptainer and hostile values', () => {
   const ps = fixtures.map((f) => f.profile);
-  assert.ok(ps.some((p) => p.launcher === 'slurm') && ps.some((p) => p.launcher === 'pbs') && ps.some((p) => p.launcher === 'sge'));
+  for (const launcher of ['slurm', 'pbs', 'sge', 'lsf']) assert.ok(ps.some((p) => p.launcher === launcher), launcher);
   const s = ps.map((p) => p.scheduler);
   for (const key of ['partition', 'time', 'account', 'qos', 'mem', 'cpus', 'gpus'] as const) assert.ok(s.some((x) => x[key] !== undefined), key);
   assert.ok(s.some((x) => x.directives.length > 0));
@@ -80,7 +80,8 @@ for (const { file, profile } of fixtures) {
       check('shellcheck', ['-s', 'sh', launchPath]);
     }
     // The directives come first (the scheduler stops reading at the first command).
-    const prefix = ({ slurm: '#SBATCH ', pbs: '#PBS ', sge: '#$ ' } as Record<string, string>)[profile.launcher]!;
+    // (LSF reads #BSUB lines anywhere in the script: none may follow.)
+    const prefix = ({ slurm: '#SBATCH ', pbs: '#PBS ', sge: '#$ ', lsf: '#BSUB ' } as Record<string, string>)[profile.launcher]!;
     const lines = job.split('\n');
     const firstCommand = lines.findIndex((l, i) => i > 0 && l !== '' && !l.startsWith('#'));
     assert.ok(lines.slice(0, firstCommand).filter((l) => l.startsWith(prefix)).length >= 3);
@@ -156,7 +157,7 @@ interface JobRun {
   output: () => string;
 }
 
-function startJob(input: ProfileInput, setup: (home: string, fake: string, bin: string) => void = () => {}): JobRun {
+function startJob(input: ProfileInput, setup: (home: string, fake: string, bin: string) => void = () => {}, jobEnv: Record<string, string> = { SLURM_JOB_ID: '77', SLURM_SUBMIT_HOST: 'localhost' }): JobRun {
   const base = mkdtempSync(join(scratch, 'job-'));
   const home = join(base, 'home');
   const fake = join(base, 'fake');
@@ -172,7 +173,7 @@ function startJob(input: ProfileInput, setup: (home: string, fake: string, bin: 
   writeFileSync(job, renderJobScript(profile));
   const child = spawn('bash', [job], {
     cwd: home,
-    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home, FAKE: fake, SLURM_JOB_ID: '77', SLURM_SUBMIT_HOST: 'localhost', JSS_NODE_ADDR: '127.0.0.1' },
+    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home, FAKE: fake, ...jobEnv, JSS_NODE_ADDR: '127.0.0.1' },
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -188,6 +189,16 @@ async function waitForFile(path: string, ms: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 20));
   }
   return existsSync(path);
+}
+
+/** The scheduler signals the job: it exits with 128+signal, its connection file and Jupyter gone, its end file "ID CODE". */
+async function assertEndsOn(run: JobRun, signal: NodeJS.Signals, end: string, port: number): Promise<void> {
+  run.child.kill(signal);
+  assert.is(await run.exited, Number(end.trim().split(' ')[1]));
+  assert.not.ok(existsSync(join(run.dir, 'connection.json')), 'connection file removed');
+  assert.is(readFileSync(join(run.dir, 'job.end'), 'utf8'), end);
+  const gone = await fetch(`http://127.0.0.1:${port}/api/status`).then(() => false, () => true);
+  assert.ok(gone, 'Jupyter stopped with the job');
 }
 
 const j = suite('batch job script, run with a stand-in jupyter');
@@ -210,12 +221,16 @@ j('writes a 0600 connection file once Jupyter answers; the token is only in the 
   const ok = await fetch(`http://127.0.0.1:${info.port}/api/status`, { headers: { Authorization: `token ${info.token}` } });
   assert.is(ok.status, 200);
   // The scheduler cancels the job: TERM to the job script.
-  run.child.kill('SIGTERM');
-  assert.is(await run.exited, 143);
-  assert.not.ok(existsSync(conn), 'connection file removed');
-  assert.is(readFileSync(join(run.dir, 'job.end'), 'utf8'), '77 143\n');
-  const gone = await fetch(`http://127.0.0.1:${info.port}/api/status`).then(() => false, () => true);
-  assert.ok(gone, 'Jupyter stopped with the job');
+  await assertEndsOn(run, 'SIGTERM', '77 143\n', info.port);
+});
+
+j('LSF: the job id from LSB_JOBID; the run limit\'s USR2 stops Jupyter and leaves exit code 140', async () => {
+  const run = startJob({ name: 'lsfq', host: 'login', launcher: 'lsf', app: 'server', time: '10' }, () => {}, { LSB_JOBID: '88', LSB_SUB_HOST: 'localhost' });
+  const conn = join(run.dir, 'connection.json');
+  assert.ok(await waitForFile(conn, 15_000), `no connection file:\n${run.output()}`);
+  const info = JSON.parse(readFileSync(conn, 'utf8'));
+  assert.is(info.jobId, '88');
+  await assertEndsOn(run, 'SIGUSR2', '88 140\n', info.port);
 });
 
 j('a failing environment ends the job with its message and exit code 4, and no connection file', async () => {

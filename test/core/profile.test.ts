@@ -57,7 +57,7 @@ const bad: [string, ProfileInput, string][] = [
   ['--jump', { ...base, jump: 'host:99999' }, '1 to 65535'],
   ['--jump', { ...base, jump: '-J' }, '[user@]host[:port]'],
   ['--jump', { ...base, jump: 'x`id`' }, '[user@]host[:port]'],
-  ['--launcher', { ...base, launcher: 'lsf' }, 'plain, slurm, pbs'],
+  ['--launcher', { ...base, launcher: 'condor' }, 'plain, slurm, pbs, sge, lsf'],
   ['--container', { ...base, container: 'lxc' }, 'none, docker, podman, apptainer'],
   ['--image', { ...base, container: 'docker' }, 'required'],
   ['--image', { ...base, container: 'docker', image: 'img; rm -rf ~' }, 'image reference'],
