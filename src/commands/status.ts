@@ -61,7 +61,7 @@ export function describeConnection(r: StatusRow): string {
 export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
   // One -O check of the shared login serves the tunnel's state and the connection line.
   const master = await checkMaster(profile.name, ctx);
-  const rowOf = profile.launcher !== 'plain' ? (await import('./batch.js')).batchStatusRow : plainStatusRow;
+  const rowOf = profile.launcher !== 'plain' ? (await import('./batch-status.js')).batchStatusRow : plainStatusRow;
   const row = { ...(await rowOf(profile, paths, ctx, master.open)), connection: { open: master.open, pid: master.pid ?? null, persist: persistOf(profile) } };
   if (!row.url || row.localPort === null) return row;
   const token = new URL(row.url).searchParams.get('token') ?? '';
