@@ -12,6 +12,7 @@ import type { Scheduler } from '../core/batch.js';
 import { ssh, parseReply, isLocalPortOpen, type RemoteReply } from '../io/remote.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { BATCH_BIND, type StatusRow } from '../core/notebook.js';
+import { timeLeftNotice } from '../core/job-clock.js';
 
 /** The JSON line of the batch launch script's start/status/stop. */
 export interface BatchReply extends RemoteReply {
@@ -70,6 +71,7 @@ export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Contex
         timeLimit: reply.timeLimit || null,
         exitCode: reply.exitCode ?? null,
         detail: describeJob(reply),
+        notice: (reply.state === 'RUNNING' && timeLeftNotice(profile.name, reply.timeLeft)) || null,
       }
     : undefined;
   const running = reply.running === true && Boolean(reply.token);

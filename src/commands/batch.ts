@@ -25,6 +25,8 @@ export interface BatchStartOptions {
   script: string;
   /** --yes: on Ctrl+C while waiting, cancel the job without asking. */
   yes?: boolean;
+  /** --new-token: a new kept token, and a new job when one runs with the old token. */
+  newToken?: boolean;
   /** Adds the forward to the shared connection; returns the local port (start.ts's openForward). */
   openForward: (profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number) => Promise<number>;
 }
@@ -58,7 +60,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
   try {
     progress.phase(`Connecting to ${profile.name} (${profile.host}${via}) and submitting the ${sched} job...`);
     const script = options.script;
-    let reply = await submit(profile, ctx, script);
+    let reply = await submit(profile, ctx, script, Boolean(options.newToken));
     jobId = reply.jobId;
     const reused = Boolean(reply.reused);
     progress.phase(`${reused ? 'Found' : 'Submitted'} ${sched} job ${jobId} (${reply.state?.toLowerCase() ?? 'pending'}); waiting for it to start...`);
@@ -161,10 +163,10 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
 }
 
 /** The first round trip: install the launch script and submit (or find the running job). */
-async function submit(profile: Profile, ctx: Context, script: string): Promise<BatchReply> {
+async function submit(profile: Profile, ctx: Context, script: string, newToken: boolean): Promise<BatchReply> {
   let delay = 0;
   for (let attempt = 1; ; attempt++) {
-    const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
+    const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken }), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout) as BatchReply | undefined;
     if (!reply) throw explainSshFailure(result, profile);
     if (reply.ok && reply.jobId) return reply;
