@@ -175,7 +175,10 @@ status lists these forwards; stop closes them with the notebook's tunnel.`,
     summary: 'show whether Jupyter runs on a target (or on every target)',
     usage: 'jupyter-ssh-setup status [NAME] [--json]',
     options: { ...json },
-    help: 'Asks each target over SSH (reusing the shared connection) and checks the local tunnel.',
+    help: `Asks each target over SSH (reusing the shared connection) and checks the local tunnel.
+The URL is shown once Jupyter answers our token through it (url NAME prints it alone).
+Batch targets: the job's state, node, elapsed and time left, and a note when less than
+10 minutes are left.`,
     examples: ['jupyter-ssh-setup status', 'jupyter-ssh-setup status gpu --json'],
   },
   {
