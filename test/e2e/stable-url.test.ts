@@ -180,7 +180,7 @@ let hpcUrl = '';
 let firstJob = '';
 
 itSlurm('SLURM: setup a target on the login node', async () => {
-  const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'steadyhpc', '--host', '10.200.1.2', '--launcher', 'slurm', '--cpus', '1', '--time', '10:00', '--app', 'server', '--local-port', '18720']);
+  const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'steadyhpc', '--host', '10.200.1.2', '--launcher', 'slurm', '--cpus', '1', '--time', '9:00', '--app', 'server', '--local-port', '18720']);
   assert.is(r.code, 0, r.stderr);
 });
 
@@ -202,7 +202,7 @@ itSlurm('SLURM: start; stop; start gives the same URL from a new job, and it ans
   assert.is(await answer(hpcUrl), 200);
 });
 
-itSlurm('SLURM: start says when the job ends, and status notes that little time is left (a 10-minute job)', async () => {
+itSlurm('SLURM: start says when the job ends, and status notes that little time is left (a 9-minute job: always under 10 minutes)', async () => {
   const s = await cli(bed, ['start', 'steadyhpc']);
   assert.is(s.code, 0, s.stderr);
   assert.match(s.stdout, /the job ends in \d+:\d\d \(at \d\d:\d\d\): its time limit; Jupyter stops with it/);
