@@ -13,6 +13,7 @@ const loaders: Record<string, Command['load']> = {
   stop: () => import('./commands/stop.js'),
   restart: () => import('./commands/restart.js'),
   status: () => import('./commands/status.js'),
+  url: () => import('./commands/url.js'),
   list: () => import('./commands/list.js'),
   open: () => import('./commands/open.js'),
   doctor: () => import('./commands/doctor.js'),

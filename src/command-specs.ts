@@ -10,6 +10,7 @@ export const COMMON_OPTIONS: Options = {
   verbose: { type: 'boolean', short: 'v' },
 };
 const json: Options = { json: { type: 'boolean' } };
+const newToken: Options = { 'new-token': { type: 'boolean' } };
 
 const setupOptions: Options = {
   name: { type: 'string' },
@@ -109,29 +110,35 @@ export const COMMAND_SPECS: CommandSpec[] = [
   {
     name: 'start',
     summary: 'start Jupyter on a target (or reuse it), open the tunnel, print the URL',
-    usage: 'jupyter-ssh-setup start [NAME] [--open] [--json] [--yes] [--reconnect]',
-    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, reconnect: { type: 'boolean' }, ...json },
+    usage: 'jupyter-ssh-setup start [NAME] [--open] [--json] [--yes] [--reconnect] [--new-token]',
+    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, reconnect: { type: 'boolean' }, ...newToken, ...json },
     help: `Uses one shared SSH connection for every step, installs or updates the remote
-launch script, starts Jupyter (or reuses a running one), forwards a local port
-(the next free one when the configured one is taken) and checks that it answers.
-SLURM/PBS targets: submits the job (or reuses the queued/running one), shows its
+launch script, starts Jupyter (or reuses a running one), forwards the profile's
+local port and checks that it answers. The URL stays the same from one start to
+the next: the token is kept on the remote (~/.jupyter-ssh-setup/NAME/token, 0600)
+and the local port is the profile's (only when another program holds it does
+start take the next free one, and say so).
+SLURM/PBS/SGE targets: submits the job (or reuses the queued/running one), shows its
 state while it waits, then forwards to Jupyter on the compute node via the login node.
   --open    open the URL in your browser
   --reconnect  keep the tunnel up through network drops with autossh (also a setup flag)
+  --new-token  replace the kept token (the old URL stops working); a Jupyter or job
+            that runs with the old one is stopped and started anew
   --json    print {url, token, localPort, remotePort, host, pid} (and jobId for batch jobs)
   -y, --yes on Ctrl+C while a batch job waits, cancel it without asking`,
-    examples: ['jupyter-ssh-setup start gpu', 'jupyter-ssh-setup start gpu --open', 'jupyter-ssh-setup start --json | jq -r .url'],
+    examples: ['jupyter-ssh-setup start gpu', 'jupyter-ssh-setup start gpu --open', 'jupyter-ssh-setup start --json | jq -r .url', 'jupyter-ssh-setup start gpu --new-token'],
   },
   {
     name: 'restart',
     summary: 'stop, then start afresh: a batch target gets a new job (a full time limit), the tunnel follows it',
-    usage: 'jupyter-ssh-setup restart [NAME] [--open] [--json] [--yes]',
-    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...json },
+    usage: 'jupyter-ssh-setup restart [NAME] [--open] [--json] [--yes] [--new-token]',
+    options: { open: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, ...newToken, ...json },
     help: `Stops the target as stop does (a SLURM/PBS/SGE/LSF job is cancelled), then starts it
 as start does, with the same profile: a fresh job is submitted and the local port
 is forwarded to the node it runs on. Use it before a job's time limit runs out
-(start and status show when that is).
+(start and status show when that is). The URL stays the same.
   --open    open the URL in your browser
+  --new-token  replace the kept token as well (the old URL stops working)
   --json    print what start --json prints
   -y, --yes on Ctrl+C while the new job waits, cancel it without asking`,
     examples: ['jupyter-ssh-setup restart hpc', 'jupyter-ssh-setup restart hpc --json | jq -r .url'],
@@ -172,8 +179,23 @@ status lists these forwards; stop closes them with the notebook's tunnel.`,
     summary: 'show whether Jupyter runs on a target (or on every target)',
     usage: 'jupyter-ssh-setup status [NAME] [--json]',
     options: { ...json },
-    help: 'Asks each target over SSH (reusing the shared connection) and checks the local tunnel.',
+    help: `Asks each target over SSH (reusing the shared connection) and checks the local tunnel.
+The URL is shown once Jupyter answers our token through it (url NAME prints it alone).
+Batch targets: the job's state, node, elapsed and time left, and a note when less than
+10 minutes are left.`,
     examples: ['jupyter-ssh-setup status', 'jupyter-ssh-setup status gpu --json'],
+  },
+  {
+    name: 'url',
+    summary: "print the URL of a target's running notebook (the same across starts), for VS Code and scripts",
+    usage: 'jupyter-ssh-setup url [NAME] [--json]',
+    options: { ...json },
+    help: `Prints http://127.0.0.1:LOCAL/?token=T once Jupyter answers it through the
+tunnel; exits 1, saying why and what to run, when it does not (not running, a job
+still queued, the tunnel closed). The URL survives stop and start, restart and
+resubmitted jobs: paste it once into VS Code's "Existing Jupyter Server".
+  --json    print {name, url, token, localPort, running} (url null when it does not work)`,
+    examples: ['jupyter-ssh-setup url gpu', 'jupyter-ssh-setup url hpc --json | jq -r .token'],
   },
   {
     name: 'list',

@@ -14,34 +14,19 @@ import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { urlPath } from '../core/remote.js';
 import { buildBatchStatusArgs, cancelCommand, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
-import { ssh, parseReply, explainSshFailure, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
-import { readForwardState } from '../io/tunnel-state.js';
+import { ssh, parseReply, explainSshFailure, waitForJupyter } from '../io/remote.js';
 import { closeForwards } from '../io/connection.js';
 import { createProgress, type Progress } from '../io/progress.js';
-import { BATCH_BIND, type StartResult, type StatusRow } from '../core/notebook.js';
-
-/** The JSON line of the batch launch script's start/status/stop. */
-export interface BatchReply extends RemoteReply {
-  scheduler?: Scheduler;
-  jobId?: string;
-  state?: string;
-  reason?: string;
-  startTime?: string;
-  elapsed?: string;
-  timeLeft?: string;
-  timeLimit?: string;
-  transient?: boolean;
-  final?: boolean;
-  exitCode?: string;
-  log?: string;
-  was?: string;
-}
+import { BATCH_BIND, type StartResult } from '../core/notebook.js';
+import { describeJob, type BatchReply } from './batch-status.js';
 
 export interface BatchStartOptions {
   /** The launch script to install (the stored copy, or rendered from the profile). */
   script: string;
   /** --yes: on Ctrl+C while waiting, cancel the job without asking. */
   yes?: boolean;
+  /** --new-token: a new kept token, and a new job when one runs with the old token. */
+  newToken?: boolean;
   /** Adds the forward to the shared connection; returns the local port (start.ts's openForward). */
   openForward: (profile: Profile, paths: Paths, ctx: Context, host: string, remotePort: number) => Promise<number>;
 }
@@ -61,21 +46,6 @@ function label(profile: Profile): string {
   return schedulerLabel(profile.launcher as Scheduler);
 }
 
-/** "pending (Priority), expected start 2026-01-01T10:00:00" and the like, for progress and status. */
-export function describeJob(reply: BatchReply): string {
-  const state = (reply.state ?? 'UNKNOWN').toLowerCase();
-  const reason = reply.reason && reply.reason !== 'None' ? ` (${reply.reason})` : '';
-  if (reply.transient) return `unknown: the scheduler did not answer (${reply.message ?? 'no answer'}); asking again`;
-  if (reply.state === 'PENDING') return `pending${reason}${reply.startTime ? `, expected start ${reply.startTime}` : ''}`;
-  if (reply.state === 'RUNNING') {
-    const node = reply.host ? ` on ${reply.host}` : '';
-    const left = reply.timeLeft ? `time left ${reply.timeLeft}` : reply.timeLimit ? `time limit ${reply.timeLimit}` : '';
-    const times = [reply.elapsed ? `elapsed ${reply.elapsed}` : '', left].filter(Boolean).join(', ');
-    return `running${node}${times ? `, ${times}` : ''}`;
-  }
-  return `${state}${reason}`;
-}
-
 /**
  * Submits (or reuses) the profile's job, waits while it is queued, and once
  * Jupyter answers on the node opens the forward and checks it.
@@ -90,7 +60,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
   try {
     progress.phase(`Connecting to ${profile.name} (${profile.host}${via}) and submitting the ${sched} job...`);
     const script = options.script;
-    let reply = await submit(profile, ctx, script);
+    let reply = await submit(profile, ctx, script, Boolean(options.newToken));
     jobId = reply.jobId;
     const reused = Boolean(reply.reused);
     progress.phase(`${reused ? 'Found' : 'Submitted'} ${sched} job ${jobId} (${reply.state?.toLowerCase() ?? 'pending'}); waiting for it to start...`);
@@ -193,10 +163,10 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
 }
 
 /** The first round trip: install the launch script and submit (or find the running job). */
-async function submit(profile: Profile, ctx: Context, script: string): Promise<BatchReply> {
+async function submit(profile: Profile, ctx: Context, script: string, newToken: boolean): Promise<BatchReply> {
   let delay = 0;
   for (let attempt = 1; ; attempt++) {
-    const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
+    const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken }), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout) as BatchReply | undefined;
     if (!reply) throw explainSshFailure(result, profile);
     if (reply.ok && reply.jobId) return reply;
@@ -304,53 +274,5 @@ function watchInterrupt(): { readonly fired: boolean; sleep(ms: number): Promise
     dispose() {
       process.off('SIGINT', onSigint);
     },
-  };
-}
-
-/** `status` of a batch profile: the job's state, node, times, and the URL when the tunnel is open. */
-export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Context, masterOpen: boolean): Promise<StatusRow> {
-  const forward = await readForwardState(paths, profile.name);
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
-  const reply = parseReply(result.stdout) as BatchReply | undefined;
-  const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
-  const tunnelUp = forward !== undefined && masterOpen && (await isLocalPortOpen(forward.localPort));
-  const tunnel = tunnelUp ? 'open' : forward ? 'gone' : 'none';
-  if (!reply?.ok) {
-    const why = reply?.message ?? result.stderr.trim().split('\n').at(-1) ?? 'ssh failed';
-    return { ...base, where: profile.host, state: 'unreachable', tunnel, error: why };
-  }
-  const job = reply.jobId
-    ? {
-        id: reply.jobId,
-        scheduler: profile.launcher as Scheduler,
-        state: reply.state ?? 'UNKNOWN',
-        reason: reply.reason || null,
-        startTime: reply.startTime || null,
-        node: reply.host || null,
-        elapsed: reply.elapsed || null,
-        timeLeft: reply.timeLeft || null,
-        timeLimit: reply.timeLimit || null,
-        exitCode: reply.exitCode ?? null,
-        detail: describeJob(reply),
-      }
-    : undefined;
-  const running = reply.running === true && Boolean(reply.token);
-  let state: StatusRow['state'];
-  if (!job) state = 'stopped';
-  else if (reply.transient && !running) state = 'unknown';
-  else if (running) state = 'running';
-  else if (!reply.final) state = reply.state === 'RUNNING' ? 'starting' : 'pending';
-  else state = reply.state === 'CANCELLED' || reply.state === 'COMPLETED' ? 'stopped' : 'failed';
-  return {
-    ...base,
-    where: running || reply.host ? `${reply.host} (via ${profile.host})` : profile.host,
-    state,
-    tunnel,
-    localPort: tunnelUp ? forward!.localPort : null,
-    remotePort: running ? (reply.port ?? null) : null,
-    pid: running ? (reply.pid ?? null) : null,
-    url: running && tunnelUp ? `http://127.0.0.1:${forward!.localPort}${urlPath(profile)}?token=${reply.token}` : null,
-    ...(running ? { bind: BATCH_BIND } : {}),
-    ...(job ? { job } : {}),
   };
 }

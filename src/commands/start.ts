@@ -19,7 +19,7 @@ import { describePersist } from '../core/connection.js';
 import { colors } from '../io/output.js';
 import { openUrl } from '../io/browser.js';
 import type { StartResult } from '../core/notebook.js';
-import { jobEndsAt } from '../core/job-clock.js';
+import { jobEndsAt, timeLeftNotice } from '../core/job-clock.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('start takes one target name', 'e.g. jupyter-ssh-setup start gpu');
@@ -27,7 +27,9 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const paths = resolvePaths(ctx);
   const profile = await pickProfile(paths, args.positionals[0]);
   const chosen = args.values.reconnect ? { ...profile, reconnect: true } : profile;
-  const result = await startNotebook(chosen, paths, ctx, json, { yes: Boolean(args.values.yes) });
+  const newToken = Boolean(args.values['new-token']);
+  const result = await startNotebook(chosen, paths, ctx, json, { yes: Boolean(args.values.yes), newToken });
+  if (newToken && !json) ctx.stderr.write(`A new token for ${profile.name}: the URL below replaces the old one, which Jupyter no longer accepts.\n`);
   if (json) {
     ctx.stdout.write(JSON.stringify(result) + '\n');
   } else {
@@ -51,7 +53,7 @@ async function launchScript(profile: Profile, paths: Paths): Promise<string> {
  * all: one that installs the script and starts the server through the shared
  * connection, and one that adds the forward to that same connection.
  */
-export async function startNotebook(profile: Profile, paths: Paths, ctx: Context, quiet: boolean, options: { yes?: boolean } = {}): Promise<StartResult> {
+export async function startNotebook(profile: Profile, paths: Paths, ctx: Context, quiet: boolean, options: { yes?: boolean; newToken?: boolean } = {}): Promise<StartResult> {
   if (profile.launcher !== 'plain') {
     const { startBatch } = await import('./batch.js');
     return startBatch(profile, paths, ctx, quiet, { ...options, script: await launchScript(profile, paths), openForward });
@@ -72,7 +74,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
   try {
     const script = await launchScript(profile, paths);
     progress = await beforeLogin(profile, ctx, progress, quiet, `Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
-    const result = await ssh(buildRemoteActionArgs(profile.name, 'start'), ctx, { input: script, timeoutMs: 120_000 });
+    const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken: options.newToken }), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout);
     checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
     if (!reply) throw explainSshFailure(result, profile);
@@ -183,7 +185,7 @@ export async function openForward(profile: Profile, paths: Paths, ctx: Context, 
     // (a concurrent start) is accepted by the master as it is; another program's
     // port makes the forward fail, and the next port is tried.
     if ((ownProcess && !(await isLocalPortFree(port))) || !(await open(port))) continue;
-    if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}.\n`);
+    if (port !== wanted) ctx.stderr.write(`Local port ${wanted} is taken; using ${port}, so the URL is not the usual one (port ${wanted}). To keep one URL, free port ${wanted} and start again, or choose a port of its own: setup --name ${profile.name} --local-port N\n`);
     await writeForwardState(paths, profile.name, { localPort: port, host, remotePort });
     return port;
   }
@@ -193,7 +195,8 @@ export async function openForward(profile: Profile, paths: Paths, ctx: Context, 
 /** "  the job ends in 9:58 (at 14:05): its time limit\n" for a batch job that has one. */
 function jobEnd(result: StartResult): string {
   const at = result.timeLeft ? jobEndsAt(new Date(), result.timeLeft) : undefined;
-  return at ? `  the job ends in ${result.timeLeft} (at ${at}): its time limit; Jupyter stops with it\n` : '';
+  const notice = timeLeftNotice(result.name, result.timeLeft);
+  return at ? `  the job ends in ${result.timeLeft} (at ${at}): its time limit; Jupyter stops with it\n${notice ? `  ${notice}\n` : ''}` : '';
 }
 
 function printReady(result: StartResult, profile: Profile, ctx: Context): void {

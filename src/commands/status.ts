@@ -17,6 +17,7 @@ import { persistOf } from '../core/profile.js';
 import { describeBind } from '../core/bind.js';
 import { describePersist } from '../core/connection.js';
 import type { StatusRow } from '../core/notebook.js';
+import { colors } from '../io/output.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('status takes at most one target name', 'e.g. jupyter-ssh-setup status gpu');
@@ -34,7 +35,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     ctx.stdout.write('No targets are set up yet. Run: npx jupyter-ssh-setup\n');
   } else {
     printTable(ctx, ['NAME', 'LAUNCHER', 'WHERE', 'STATE', 'TUNNEL', 'URL'], rows.map((r) => [r.name, r.launcher, r.where, r.state, r.tunnel, r.url ?? r.error ?? '-']));
-    for (const r of rows) if (r.job) ctx.stdout.write(`${r.name}: ${r.job.scheduler.toUpperCase()} job ${r.job.id} ${r.job.detail}\n`);
+    for (const r of rows) if (r.job) ctx.stdout.write(`${r.name}: ${r.job.scheduler.toUpperCase()} job ${r.job.id} ${r.job.detail}\n${r.job.notice ? `${r.name}: ${colors(ctx).bold('note:')} ${r.job.notice}\n` : ''}`);
     for (const r of rows) if (r.bind) ctx.stdout.write(`${r.name}: ${describeBind(r)}\n`);
     if (multiplexing(ctx)) for (const r of rows) ctx.stdout.write(describeConnection(r) + '\n');
   }
@@ -61,7 +62,7 @@ export function describeConnection(r: StatusRow): string {
 export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Promise<StatusRow> {
   // One -O check of the shared login serves the tunnel's state and the connection line.
   const master = await checkMaster(profile.name, ctx);
-  const rowOf = profile.launcher !== 'plain' ? (await import('./batch.js')).batchStatusRow : plainStatusRow;
+  const rowOf = profile.launcher !== 'plain' ? (await import('./batch-status.js')).batchStatusRow : plainStatusRow;
   const row = { ...(await rowOf(profile, paths, ctx, master.open)), connection: { open: master.open, pid: master.pid ?? null, persist: persistOf(profile) } };
   if (!row.url || row.localPort === null) return row;
   const token = new URL(row.url).searchParams.get('token') ?? '';

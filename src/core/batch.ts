@@ -1,7 +1,7 @@
 import type { Profile, SchedulerSettings } from './profile.js';
 import { renderTemplate } from './render.js';
 import { containerData } from './container.js';
-import { buildRemoteCommand } from './remote.js';
+import { buildRemoteCommand, withRemoteEnv } from './remote.js';
 import { sharedConnectionOptions } from './ssh-args.js';
 import { InternalError } from '../errors.js';
 import { jobLogRelative, jobName, pbsWalltime, rawDirective } from './batch-directives.js';
@@ -215,9 +215,7 @@ export function nextPollDelay(previousMs: number): number {
  * shell runs it, csh and fish too).
  */
 export function buildBatchStatusArgs(name: string, waitMs: number): string[] {
-  const command = buildRemoteCommand(name, 'status');
-  if (!command.startsWith('exec ')) throw new InternalError('the remote status command no longer starts with exec');
-  return [...sharedConnectionOptions(), '--', name, `exec env JSS_WAIT_MS=${Math.max(0, Math.round(waitMs))} ${command.slice('exec '.length)}`];
+  return [...sharedConnectionOptions(), '--', name, withRemoteEnv(buildRemoteCommand(name, 'status'), { JSS_WAIT_MS: Math.max(0, Math.round(waitMs)) })];
 }
 
 export type { SchedulerSettings };

@@ -18,3 +18,13 @@ export function jobEndsAt(now: Date, timeLeft: string): string | undefined {
   const hhmm = `${String(end.getHours()).padStart(2, '0')}:${String(end.getMinutes()).padStart(2, '0')}`;
   return end.toDateString() === now.toDateString() ? hhmm : `${end.getFullYear()}-${String(end.getMonth() + 1).padStart(2, '0')}-${String(end.getDate()).padStart(2, '0')} ${hhmm}`;
 }
+
+/** Under this much time left (seconds) status, start and the shell functions warn. */
+export const LITTLE_TIME_LEFT = 600;
+
+/** The warning for a job with little time left (under LITTLE_TIME_LEFT), or undefined. */
+export function timeLeftNotice(name: string, timeLeft: string | null | undefined): string | undefined {
+  const left = timeLeft ? clockSeconds(timeLeft) : undefined;
+  if (left === undefined || left >= LITTLE_TIME_LEFT) return undefined;
+  return `only ${timeLeft} left before the job's time limit ends it, and Jupyter with it: save your work, or get a fresh job now with jupyter-ssh-setup restart ${name} (the URL stays the same)`;
+}

@@ -54,6 +54,6 @@ export interface StatusRow {
   connection?: { open: boolean; pid: number | null; persist: string };
   /** Forwards added with `jupyter-ssh-setup forward`. */
   forwards?: { localPort: number; host: string; remotePort: number }[];
-  /** Batch launchers: the job (state, reason, node, elapsed, time left). */
-  job?: { id: string; scheduler: string; state: string; reason: string | null; startTime: string | null; node: string | null; elapsed: string | null; timeLeft: string | null; timeLimit: string | null; exitCode: string | null; detail: string };
+  /** Batch launchers: the job (state, reason, node, elapsed, time left; notice: little time is left). */
+  job?: { id: string; scheduler: string; state: string; reason: string | null; startTime: string | null; node: string | null; elapsed: string | null; timeLeft: string | null; timeLimit: string | null; exitCode: string | null; detail: string; notice: string | null };
 }

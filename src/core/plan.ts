@@ -34,7 +34,7 @@ export interface Paths {
 }
 
 /** The names of the shell functions we generate (also fish's autoload file names). */
-export const FUNCTION_NAMES = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'remote_notebook_disconnect', 'jptt', 'port_forward'] as const;
+export const FUNCTION_NAMES = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'remote_notebook_url', 'remote_notebook_disconnect', 'jptt', 'port_forward'] as const;
 
 /** For fish: the POSIX functions file the fish wrappers run with bash, and the wrappers. */
 export function fishFiles(paths: Paths): { functionsSh: string; wrappers: string[] } {

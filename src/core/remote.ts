@@ -27,6 +27,20 @@ export function buildRemoteCommand(name: string, action: RemoteAction): string {
   return `exec /bin/sh -c '${inner}'`;
 }
 
+/**
+ * A remote command run with extra environment variables: `exec env K=V ...`
+ * (env, not an assignment, so that any login shell runs it, csh and fish too).
+ * Names and values are ours, never the user's: one word each, checked here.
+ */
+export function withRemoteEnv(command: string, vars: Record<string, string | number>): string {
+  if (!command.startsWith('exec ')) throw new Error('a remote command starts with exec');
+  const assignments = Object.entries(vars).map(([k, v]) => {
+    if (!/^[A-Z_][A-Z0-9_]*=[A-Za-z0-9._-]*$/.test(`${k}=${v}`)) throw new Error(`unsafe remote environment ${k}=${v}`);
+    return `${k}=${v}`;
+  });
+  return assignments.length ? `exec env ${assignments.join(' ')} ${command.slice('exec '.length)}` : command;
+}
+
 /** The path in the browser that each app opens on. */
 export function urlPath(profile: Pick<Profile, 'app'>): string {
   return profile.app === 'lab' ? '/lab' : profile.app === 'notebook' ? '/tree' : '/';

@@ -1,6 +1,6 @@
 import type { Hop } from './profile.js';
 import { formatHop } from './profile.js';
-import { buildRemoteCommand, type RemoteAction } from './remote.js';
+import { buildRemoteCommand, withRemoteEnv, type RemoteAction } from './remote.js';
 
 /**
  * Argument arrays for every ssh we run. Pure: tests compare them as data,
@@ -18,9 +18,14 @@ export function sharedConnectionOptions(): string[] {
   return ['-o', 'ConnectTimeout=15'];
 }
 
-/** ssh NAME <launch-script action>; `start` also installs the script from stdin. */
-export function buildRemoteActionArgs(name: string, action: RemoteAction): string[] {
-  return [...sharedConnectionOptions(), '--', name, buildRemoteCommand(name, action)];
+/**
+ * ssh NAME <launch-script action>; `start` also installs the script from stdin.
+ * `newToken` (start --new-token): the launch script replaces the target's
+ * kept token (and stops a Jupyter that runs with the old one) before it starts.
+ */
+export function buildRemoteActionArgs(name: string, action: RemoteAction, options: { newToken?: boolean } = {}): string[] {
+  const command = buildRemoteCommand(name, action);
+  return [...sharedConnectionOptions(), '--', name, options.newToken ? withRemoteEnv(command, { JSS_NEW_TOKEN: 1 }) : command];
 }
 
 /** ssh NAME true: opens the shared connection (or checks that it carries). */

@@ -11,12 +11,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, rmSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { renderJobScript } from '../../src/core/batch.js';
 import { validateProfile, type ProfileInput } from '../../src/core/profile.js';
-import { makeBed, removeBeds } from '../helpers/batch-bed.js';
+import { makeBed, removeBeds, type Bed } from '../helpers/batch-bed.js';
 
 const slurm: ProfileInput = { name: 'q', host: 'login', launcher: 'slurm', time: '1:00:00', app: 'lab' };
 const pbs: ProfileInput = { name: 'q', host: 'login', launcher: 'pbs', time: '1:00:00', cpus: '2', app: 'lab' };
@@ -282,6 +282,46 @@ s('a refused submission is reported with sbatch\'s message; a finished job makes
   const again = bed.run('start');
   assert.is(again.json.jobId, '42');
   assert.is(again.json.reused, false);
+});
+
+const tokenOf = (bed: Bed) => readFileSync(join(bed.dir, 'token'), 'utf8').trim();
+
+s('the token: kept 0600 on the login node at the first submit, the same for the next job', () => {
+  const bed = makeBed(slurm);
+  bed.run('start');
+  const token = tokenOf(bed);
+  assert.match(token, /^[0-9a-f]{48}$/);
+  assert.is(statSync(join(bed.dir, 'token')).mode & 0o777, 0o600);
+  // The job that ends and the one after it: the same token, read from the file (not from argv: no call names it).
+  bed.set('squeue.out', 'COMPLETED|None|N/A|gpu7|0:01|0:00|1:00:00|jupyter-q\n');
+  bed.set('next-id', '42\n');
+  assert.is(bed.run('start').json.jobId, '42');
+  assert.is(tokenOf(bed), token);
+  assert.not.ok(bed.calls().some((c) => c.includes(token)));
+  assert.match(readFileSync(join(bed.fake, 'submitted.sh'), 'utf8'), 'jss_load_token keep');
+});
+
+s('start with JSS_NEW_TOKEN=1 (--new-token): a queued job with the old token is cancelled, a new token and job', () => {
+  const bed = makeBed(slurm);
+  bed.run('start');
+  const old = tokenOf(bed);
+  bed.set('squeue.out', 'PENDING|Priority|N/A||0:00|1:00:00|1:00:00|jupyter-q\n');
+  bed.set('after-cancel.out', 'CANCELLED|None|N/A||0:00|0:00|1:00:00|jupyter-q\n');
+  bed.set('next-id', '42\n');
+  const r = bed.run('start', { JSS_NEW_TOKEN: '1' });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal([r.json.jobId, r.json.reused], ['42', false]);
+  assert.ok(bed.calls().includes('scancel 41'), bed.calls().join('\n'));
+  assert.match(tokenOf(bed), /^[0-9a-f]{48}$/);
+  assert.is.not(tokenOf(bed), old);
+});
+
+s('a malformed token file is replaced by a fresh token', () => {
+  const bed = makeBed(slurm);
+  mkdirSync(bed.dir, { recursive: true });
+  writeFileSync(join(bed.dir, 'token'), 'not a token\n');
+  bed.run('start');
+  assert.match(tokenOf(bed), /^[0-9a-f]{48}$/);
 });
 
 s('no sbatch on the login node: a clear error, and check (doctor) says the same', () => {

@@ -2,7 +2,7 @@ import { test, suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validateProfile, type ProfileInput } from '../../src/core/profile.js';
 import { sbatchDirectives, pbsDirectives, pbsWalltime, pbsMemory, gpuDirective, nextPollDelay, jobName, explainFinalState, FINAL_STATES } from '../../src/core/batch.js';
-import { describeJob } from '../../src/commands/batch.js';
+import { describeJob } from '../../src/commands/batch-status.js';
 import { sgeDirectives } from '../../src/core/sge.js';
 import { clockSeconds, jobEndsAt } from '../../src/core/job-clock.js';
 import { ValidationError } from '../../src/errors.js';

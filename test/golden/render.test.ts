@@ -243,7 +243,7 @@ test('golden _all: the shell functions', async () => {
     ['shellcheck -s sh', 'shellcheck', ['-s', 'sh', path]],
   ]);
   // Sourced in bash, zsh and sh, every function the README lists is defined.
-  const names = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'remote_notebook_disconnect', 'jptt', 'port_forward'];
+  const names = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'remote_notebook_url', 'remote_notebook_disconnect', 'jptt', 'port_forward'];
   for (const shell of ['bash', 'zsh', 'sh']) {
     if (!installed(shell)) {
       reportMissing(shell, `sourcing the functions in ${shell}`);

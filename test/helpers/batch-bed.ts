@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { renderLaunchScript } from '../../src/core/plan.js';
 import { validateProfile, type ProfileInput } from '../../src/core/profile.js';
 
-const TOOLS = ['sh', 'mkdir', 'rmdir', 'chmod', 'rm', 'mv', 'cp', 'sed', 'tr', 'cut', 'awk', 'tail', 'head', 'grep', 'cat', 'sleep', 'hostname', 'basename', 'date', 'env'];
+const TOOLS = ['sh', 'mkdir', 'rmdir', 'chmod', 'rm', 'mv', 'cp', 'sed', 'tr', 'cut', 'awk', 'tail', 'head', 'grep', 'cat', 'sleep', 'hostname', 'basename', 'date', 'env', 'od'];
 
 const FAKE = String.raw`#!/bin/sh
 # A scheduler command stand-in; its answers come from files in $FAKE.

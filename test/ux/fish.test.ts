@@ -11,7 +11,7 @@ needing(test, 'fish')('fish users get autoloaded functions that run the POSIX on
     const r = await runCli(['setup', '--yes', '--name', 'gpu', '--host', 'gpu.example.org', '--user', 'u', '--shell', 'fish'], { home });
     assert.is(r.code, 0, r.stderr);
     const dir = join(home, '.config', 'fish', 'functions');
-    assert.equal(readdirSync(dir).sort(), ['jptt.fish', 'port_forward.fish', 'remote_notebook_disconnect.fish', 'remote_notebook_start.fish', 'remote_notebook_status.fish', 'remote_notebook_stop.fish']);
+    assert.equal(readdirSync(dir).sort(), ['jptt.fish', 'port_forward.fish', 'remote_notebook_disconnect.fish', 'remote_notebook_start.fish', 'remote_notebook_status.fish', 'remote_notebook_stop.fish', 'remote_notebook_url.fish']);
     assert.not.ok(existsSync(join(home, '.bashrc')), 'no bash rc touched');
     for (const f of readdirSync(dir)) execFileSync('fish', ['--no-execute', join(dir, f)]);
     // jptt without arguments prints its usage through bash: the wrapper and the functions file work.

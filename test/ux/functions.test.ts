@@ -58,4 +58,18 @@ test('no target: the functions say how to set one up', async () => {
   });
 });
 
+test('the walltime clock in the functions: scheduler clocks as seconds, when the job ends, a notice under 10 minutes (bash, zsh, sh)', async () => {
+  await withTempHome(async (home) => {
+    assert.is((await runCli(setupArgs('gpu'), { home })).code, 0);
+    for (const shell of ['bash', 'zsh', 'sh']) {
+      assert.is(inShell(shell, home, 'for c in 45 9:58 1:02:03 2-00:00:00 UNLIMITED ""; do printf "%s," "$(_jss_secs "$c")"; done').stdout, '45,598,3723,172800,,,', shell);
+      const long = inShell(shell, home, `_jss_job_clock hpc '{"ok":true,"timeLeft":"59:30"}' ends`);
+      assert.match(long.stdout, /^ {2}the job ends in 59:30 \(at \d\d:\d\d\): its time limit; Jupyter stops with it\n$/, shell);
+      const short = inShell(shell, home, `_jss_job_clock hpc '{"ok":true,"timeLeft":"7:05"}'`);
+      assert.is(short.stdout, "  only 7:05 left before the job's time limit ends it, and Jupyter with it: save your work, or get a fresh job now with jupyter-ssh-setup restart hpc (the URL stays the same)\n", shell);
+      assert.is(inShell(shell, home, `_jss_job_clock hpc '{"ok":true,"timeLeft":""}' ends`).stdout, '', shell);
+    }
+  });
+});
+
 test.run();
