@@ -3,7 +3,7 @@
 // baseline measured in the same run. Needs root (it uses the test bed for
 // everything that crosses a network). Writes bench/results.json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -68,7 +68,7 @@ if (wanted('setup')) {
 }
 
 // --- 1, 5. time to notebook and stop, on the bed -----------------------------
-if (!wanted('notebook') && !wanted('stop') && !wanted('slurm')) {
+if (!['notebook', 'stop', 'slurm', 'sge'].some(wanted)) {
   // nothing on the bed asked for
 } else if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
   console.log('not root: skipping the rows that need the test bed');
@@ -175,22 +175,23 @@ if (!wanted('notebook') && !wanted('stop') && !wanted('slurm')) {
     await quiet();
 
   }
-  if (wanted('slurm')) {
-    // 2. SLURM: sbatch to the job running (the scheduler's part, for reference), and our
-    // overhead beyond it: job running -> URL answering, connection file -> URL answering.
-    execFileSync('bash', [join(root, 'test/bed/slurm.sh'), 'up'], { stdio: 'ignore' });
-    const hpc = as(['node', bin, 'setup', '--yes', '--name', 'hpc', '--host', '10.200.1.2', '--user', user, '--launcher', 'slurm', '--cpus', '1', '--time', '10:00', '--app', 'server', '--local-port', '18600']);
-    if (hpc.status !== 0) throw new Error(hpc.stderr);
-    const jobDir = join(state.home, '.jupyter-ssh-setup', 'hpc');
+  // 2. Batch jobs: submit to the job running (the scheduler's part, for reference), and
+  // ours beyond it: job running (its start mark) -> URL answering, connection file -> URL
+  // answering. Jupyter's own start on gpu is printed beside it: running -> URL includes it.
+  const batch = async (group, name, launcher, port, before, after) => {
+    before();
+    const r = as(['node', bin, 'setup', '--yes', '--name', name, '--host', '10.200.1.2', '--user', user, '--launcher', launcher, '--cpus', '1', '--time', '10:00', '--app', 'server', '--local-port', String(port)]);
+    if (r.status !== 0) throw new Error(r.stderr);
+    const jobDir = join(state.home, '.jupyter-ssh-setup', name);
     const exists = (f) => { try { readFileSync(join(jobDir, f)); return true; } catch { return false; } };
     const toRunning = [];
     const runningToUrl = [];
     const fileToUrl = [];
     for (let i = 0; i < RUNS; i++) {
-      as(['node', bin, 'stop', 'hpc']);
+      as(['node', bin, 'stop', name]);
       spawnSync('sh', ['-c', `rm -f ${jobDir}/job.started ${jobDir}/connection.json`]);
       const t0 = now();
-      const child = spawn('runuser', ['-u', user, '--', ...env, 'node', bin, 'start', 'hpc', '--json'], { cwd: state.home, stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn('runuser', ['-u', user, '--', ...env, 'node', bin, 'start', name, '--json'], { cwd: state.home, stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       const done = new Promise((resolve) => child.on('close', resolve));
@@ -201,20 +202,39 @@ if (!wanted('notebook') && !wanted('stop') && !wanted('slurm')) {
       while (!finished) {
         if (!tRun && exists('job.started')) tRun = now();
         if (!tConn && exists('connection.json')) tConn = now();
-        await sleep(5);
+        await sleep(2);
       }
       const { localPort, token } = JSON.parse(out);
-      while (!(await ok(localPort, token))) await sleep(5);
+      while (!(await ok(localPort, token))) await sleep(2);
       const tUrl = now();
       toRunning.push(tRun - t0);
       runningToUrl.push(tUrl - tRun);
       fileToUrl.push(tUrl - tConn);
     }
-    as(['node', bin, 'stop', 'hpc']);
-    record('slurm', 'sbatch -> job running (scheduler, reference)', toRunning);
-    record('slurm', 'job running -> URL answering (ours)', runningToUrl);
-    record('slurm', 'connection file -> URL answering (ours)', fileToUrl);
+    as(['node', bin, 'stop', name]);
+    after();
+    record(group, 'submit -> job running (scheduler, reference)', toRunning);
+    record(group, 'job running -> URL answering (ours)', runningToUrl);
+    record(group, 'connection file -> URL answering (ours)', fileToUrl);
+  };
+  if (wanted('slurm') || wanted('sge')) {
+    // Jupyter alone on gpu, started and asked every 10 ms there: what no launcher can go below.
+    const alone = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = spawnSync('ip', ['netns', 'exec', 'jss-gpu', 'runuser', '-u', user, '--', ...env, 'sh', '-c', 'cd; s=$(date +%s%N); JUPYTER_TOKEN=t jupyter-server --no-browser --ip=127.0.0.1 --port=18777 --port-retries=0 >/dev/null 2>&1 & p=$!; until curl -fs -H "Authorization: token t" http://127.0.0.1:18777/api/status >/dev/null 2>&1; do sleep 0.01; done; echo $(( ($(date +%s%N) - s) / 1000 )); kill $p'], { encoding: 'utf8' });
+      alone.push(Number(t.stdout.trim()) / 1000);
+    }
+    record('batch', 'Jupyter alone on gpu: launch -> answering (reference)', alone);
   }
+  if (wanted('slurm')) await batch('slurm', 'hpc', 'slurm', 18600, () => execFileSync('bash', [join(root, 'test/bed/slurm.sh'), 'up'], { stdio: 'ignore' }), () => {});
+  // Grid Engine from /opt/jss-sge (test/bed/sge.sh): its commands reach the user's PATH through ~/.ssh/environment.
+  const sshEnv = join(state.home, '.ssh/environment');
+  const sgeOn = existsSync('/opt/jss-sge/bin/qsub');
+  if (wanted('sge') && sgeOn) {
+    await batch('sge', 'grid', 'sge', 18700,
+      () => { execFileSync('bash', [join(root, 'test/bed/sge.sh'), 'up'], { stdio: 'ignore' }); writeFileSync(sshEnv, 'PATH=/opt/jss-sge/bin:/usr/bin:/bin:/usr/sbin:/sbin\n'); },
+      () => { writeFileSync(sshEnv, 'PATH=/usr/bin:/bin:/usr/sbin:/sbin\n'); spawnSync('bash', [join(root, 'test/bed/sge.sh'), 'down'], { stdio: 'ignore' }); });
+  } else if (wanted('sge')) console.log('sge: /opt/jss-sge is not installed (test/bed/install.sh): skipped');
   await quiet();
 }
 
