@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { rmdir } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -54,7 +54,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const written = await withLock(join(base.configDir, '.lock'), () =>
     applyChanges(changes, { backupDir: join(base.configDir, 'backups'), now: ctx.now(), privateDirs: [] }),
   );
-  // Leave no empty directories of ours behind.
+  // Leave no empty directories of ours behind (start's record of its last forward goes too).
+  for (const name of names) await rm(join(base.configDir, 'state', `${name}.last`), { force: true });
   for (const dir of [join(base.configDir, 'profiles'), join(base.configDir, 'state')]) {
     await rmdir(dir).catch(() => {});
   }

@@ -11,7 +11,7 @@ import { urlPath } from '../core/remote.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, multiplexing, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
-import { readForwardState, writeForwardState } from '../io/tunnel-state.js';
+import { readForwardState, writeForwardState, readLastForward, writeLastForward, type ForwardState } from '../io/tunnel-state.js';
 import { hasAutossh, startTunnelProcess, stopTunnelProcess, hasTunnelProcess } from '../io/tunnel-process.js';
 import { createProgress, createPlainProgress, type Progress } from '../io/progress.js';
 import { checkMaster } from '../io/connection.js';
@@ -71,18 +71,31 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
       throw new CancelledError(`Interrupted. ${what} Stop it with: jupyter-ssh-setup stop ${profile.name}`);
     }
   };
+  let early: Promise<ForwardState | undefined> | undefined;
   try {
     const script = await launchScript(profile, paths);
     progress = await beforeLogin(profile, ctx, progress, quiet, `Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
+    early = earlyForward(profile, paths, ctx);
     const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken: options.newToken }), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout);
     checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
     if (!reply) throw explainSshFailure(result, profile);
     if (!reply.ok || !reply.token || !(reply.port || reply.sock)) throw remoteFailure(reply, profile);
     if (reply.bindFallback) ctx.stderr.write(`${reply.bindFallback}: it listens on TCP 127.0.0.1:${reply.port} there, open to every user of ${profile.host} who has the token (setup --name ${profile.name} --bind tcp stops this note).\n`);
-    progress.phase('Opening the tunnel...');
     const node = reply.node ?? '127.0.0.1';
-    const localPort = await openForward(profile, paths, ctx, reply.sock ?? node, reply.port ?? 0);
+    const target = { host: reply.sock ?? node, remotePort: reply.port ?? 0 };
+    const opened = await early;
+    early = undefined;
+    let localPort: number;
+    if (opened && opened.host === target.host && opened.remotePort === target.remotePort) {
+      localPort = opened.localPort;
+      await writeForwardState(paths, profile.name, opened);
+    } else {
+      if (opened) await cancelForward(profile, ctx, opened);
+      progress.phase('Opening the tunnel...');
+      localPort = await openForward(profile, paths, ctx, target.host, target.remotePort);
+      await writeLastForward(paths, profile.name, { localPort, ...target });
+    }
     checkInterrupt(`Jupyter is running on ${profile.name} and forwarded to local port ${localPort}.`);
     progress.phase('Checking that Jupyter answers through the tunnel...');
     const answer = judgeAnswer(await waitForJupyter(localPort, reply.token, 15_000), `local port ${localPort} (the tunnel to ${profile.name})`);
@@ -105,10 +118,38 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
       bind: reply.sock ? 'socket' : 'tcp',
       ...(reply.sock ? { socket: reply.sock } : {}),
     };
+  } catch (error) {
+    // A forward opened ahead of an answer that never came is closed again.
+    const opened = await early;
+    if (opened) await cancelForward(profile, ctx, opened);
+    throw error;
   } finally {
     process.off('SIGINT', onInterrupt);
     progress.done();
   }
+}
+
+/**
+ * While Jupyter starts there, the forward of the last start (usually the same
+ * socket path or port) is added to the shared connection: the step after
+ * Jupyter answers is then only the check through it. Only on a live shared
+ * connection (a cold start has none yet: nothing is tried) and only when no
+ * forward is recorded already and the configured local port is free; resolves
+ * to the forward opened, or undefined.
+ */
+async function earlyForward(profile: Profile, paths: Paths, ctx: Context): Promise<ForwardState | undefined> {
+  if (!multiplexing(ctx) || persistOf(profile) === 'no' || profile.reconnect) return undefined;
+  if (await readForwardState(paths, profile.name)) return undefined;
+  // The configured local port (the usual URL), to where the last start's went.
+  const last = await readLastForward(paths, profile.name);
+  if (!last || !(await isLocalPortFree(profile.localPort))) return undefined;
+  const early = { ...last, localPort: profile.localPort };
+  const r = await ssh(buildControlArgs(profile.name, 'forward', forwardSpec(early.localPort, early.host, early.remotePort)), ctx);
+  return r.exitCode === 0 ? early : undefined;
+}
+
+async function cancelForward(profile: Profile, ctx: Context, state: ForwardState): Promise<void> {
+  await ssh(buildControlArgs(profile.name, 'cancel', forwardSpec(state.localPort, state.host, state.remotePort)), ctx);
 }
 
 /**

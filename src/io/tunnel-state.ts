@@ -45,3 +45,18 @@ export async function writeForwardState(paths: Paths, name: string, state: Forwa
 export async function clearForwardState(paths: Paths, name: string): Promise<void> {
   await rm(forwardStatePath(paths, name), { force: true });
 }
+
+/**
+ * The forward of the last start, kept after stop (NAME.last): the next start
+ * opens it again while Jupyter starts, since the target (the socket path or
+ * port) is usually the same.
+ */
+export async function readLastForward(paths: Paths, name: string): Promise<ForwardState | undefined> {
+  const text = await readTextIfExists(join(paths.configDir, 'state', `${name}.last`));
+  return parseForwardLine((text ?? '').split('\n')[0]!);
+}
+
+export async function writeLastForward(paths: Paths, name: string, state: ForwardState): Promise<void> {
+  await ensureDir(join(paths.configDir, 'state'), 0o700);
+  await writeFileAtomic(join(paths.configDir, 'state', `${name}.last`), formatForwardLine(state), 0o600);
+}

@@ -150,6 +150,31 @@ it('plain: the local port taken by another program: the next one, and start says
   await stop('steady');
 });
 
+it('plain: start opens the last forward ahead while Jupyter starts; when the start then fails, that forward is closed again', async () => {
+  await startJson('steady');
+  await stop('steady');
+  assert.ok(existsSync(join(bed.home, '.config/jupyter-ssh-setup/state/steady.last')), 'start keeps where its forward went');
+  // The remote state directory is a file: the launch script fails (state-dir) after the forward went up.
+  const dir = join(bed.home, '.jupyter-ssh-setup/steady');
+  await execa('sh', ['-c', `mv ${dir} ${dir}.kept && touch ${dir}`]);
+  try {
+    const r = await cli(bed, ['start', 'steady'], 90_000);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, 'cannot create');
+    const listening = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(true));
+      probe.listen(18710, '127.0.0.1', () => probe.close(() => resolve(false)));
+    });
+    assert.not.ok(listening, 'no forward of ours is left on 18710');
+  } finally {
+    await execa('sh', ['-c', `rm -f ${dir} && mv ${dir}.kept ${dir}`]);
+  }
+  assert.is((await startJson('steady')).url, plainUrl);
+  assert.is(await answer(plainUrl), 200);
+  await stop('steady');
+});
+
 it('plain: the shell functions keep the same URL, print it with remote_notebook_url, and rotate it with --new-token', async () => {
   const a = await userBash(bed, 'remote_notebook_start steady');
   assert.is(a.code, 0, a.stderr);
