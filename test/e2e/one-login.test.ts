@@ -102,6 +102,27 @@ it('disconnect --all leaves no ssh of ours; the next start logs in again, once',
   assert.equal({ login: after.login - before.login, gpu: after.gpu - before.gpu }, { login: 1, gpu: 1 });
 });
 
+it('remote_notebook_disconnect closes the login and its jump host\'s, but keeps a hop another open target uses', async () => {
+  const open = async (alias: string) => (await asUser(ctx.bed, ['ssh', '-o', 'ControlMaster=no', '-O', 'check', alias])).code === 0;
+  const hop = 'jss-hop-10.200.1.2-jssbed';
+  // gpu's login (through the hop) and lgn's (the same socket as the hop) are both open.
+  assert.is((await asUser(ctx.bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'true'])).code, 0);
+  assert.is((await asUser(ctx.bed, ['ssh', '-o', 'BatchMode=yes', 'lgn', 'true'])).code, 0);
+  const d = await userBash(ctx.bed, 'remote_notebook_disconnect gpu');
+  assert.is(d.code, 0, d.stderr);
+  assert.match(d.stdout, 'Closed the login to gpu.');
+  assert.match(d.stdout, `Kept the login to jump host ${hop}: lgn uses it.`);
+  assert.not.ok(await open('gpu'));
+  assert.ok(await open(hop));
+  // lgn's login is that very socket: disconnecting lgn closes it, and no ssh of ours remains.
+  const d2 = await userBash(ctx.bed, 'remote_notebook_disconnect lgn');
+  assert.match(d2.stdout, 'Closed the login to lgn.');
+  assert.not.ok(await open(hop));
+  assert.ok(await waitFor(async () => !(await livePids(ctx.bed.user)).some((p) => /\bssh\b/.test(p.args)), 5000), JSON.stringify(await livePids(ctx.bed.user)));
+  // (gpu's login open again, for the next test)
+  assert.is((await asUser(ctx.bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'true'])).code, 0);
+});
+
 it('a dead master (killed, as after a laptop sleep) is replaced with one new login', async () => {
   const check = await asUser(ctx.bed, ['ssh', '-o', 'ControlMaster=no', '-O', 'check', 'gpu']);
   const pid = Number(/pid=(\d+)/.exec(check.stderr)?.[1]);
