@@ -101,10 +101,11 @@ if (!['notebook', 'stop', 'slurm', 'sge'].some(wanted)) {
     req.once('error', () => resolve(false));
   });
   const sleep = (t) => new Promise((r) => setTimeout(r, t));
+  // Each run as a start later in the day: what start remembers of the last one (state/NAME.last) stays.
   const quiet = async () => {
     spawnSync('pkill', ['-KILL', '-u', user]);
     for (let i = 0; i < 100 && (await portOpen(18888)); i++) await sleep(20);
-    spawnSync('sh', ['-c', `rm -f ${state.home}/.ssh/jss-* ${state.home}/.config/jupyter-ssh-setup/state/*; rm -rf ${state.home}/.jupyter-ssh-setup/gpu/connection.json ${state.home}/.jupyter-ssh-setup/gpu/lock`]);
+    spawnSync('sh', ['-c', `rm -f ${state.home}/.ssh/jss-*; find ${state.home}/.config/jupyter-ssh-setup/state -type f ! -name "*.last" -delete; rm -rf ${state.home}/.jupyter-ssh-setup/gpu/connection.json ${state.home}/.jupyter-ssh-setup/gpu/lock`]);
     await sleep(300);
   };
   // The best hand-written sequence: start detached in one ssh, forward in another, poll every 50 ms.
