@@ -34,6 +34,21 @@ export class RuntimeFailure extends CliError {
   override readonly exitCode = 1;
 }
 
+/**
+ * A launch script's reply that breaks the protocol (core/protocol.ts): the
+ * script on the remote and this CLI disagree. Names the field.
+ */
+export class ProtocolError extends RuntimeFailure {
+  readonly field: string;
+  constructor(target: string, action: string, field: string, problem: string) {
+    super(
+      `the launch script on ${target} answered ${action} with a malformed reply: ${field === '(the reply)' ? 'it' : `field "${field}"`} ${problem}`,
+      `The script there is not the one this jupyter-ssh-setup wrote: run jupyter-ssh-setup setup --name ${target} again to install it; if that does not help, report it with the message above.`,
+    );
+    this.field = field;
+  }
+}
+
 /** Ctrl+C or end of input in a prompt. Exit 130. */
 export class CancelledError extends CliError {
   override readonly exitCode = 130;

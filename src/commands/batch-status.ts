@@ -1,38 +1,22 @@
 /**
- * What the batch launch script answers (its one JSON line) and how `status`
- * shows it: the job's state, node and times, and the URL once the tunnel is
+ * How `status` shows what the batch launch script answers (its one JSON
+ * line, core/protocol.ts's JobReply): the job's state, node and times, and the URL once the tunnel is
  * open. commands/batch.ts waits on the same replies while a job starts.
  */
 import type { Context } from '../context.js';
 import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { buildRemoteActionArgs } from '../core/ssh-args.js';
-import { urlPath } from '../core/remote.js';
+import { notebookUrl } from '../core/remote.js';
 import type { Scheduler } from '../core/batch.js';
-import { ssh, parseReply, isLocalPortOpen, type RemoteReply } from '../io/remote.js';
+import { parseReply, type JobReply } from '../core/protocol.js';
+import { ssh, isLocalPortOpen } from '../io/remote.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { BATCH_BIND, type StatusRow } from '../core/notebook.js';
 import { timeLeftNotice } from '../core/job-clock.js';
 
-/** The JSON line of the batch launch script's start/status/stop. */
-export interface BatchReply extends RemoteReply {
-  scheduler?: Scheduler;
-  jobId?: string;
-  state?: string;
-  reason?: string;
-  startTime?: string;
-  elapsed?: string;
-  timeLeft?: string;
-  timeLimit?: string;
-  transient?: boolean;
-  final?: boolean;
-  exitCode?: string;
-  log?: string;
-  was?: string;
-}
-
 /** "pending (Priority), expected start 2026-01-01T10:00:00" and the like, for progress and status. */
-export function describeJob(reply: BatchReply): string {
+export function describeJob(reply: JobReply): string {
   const state = (reply.state ?? 'UNKNOWN').toLowerCase();
   const reason = reply.reason && reply.reason !== 'None' ? ` (${reply.reason})` : '';
   if (reply.transient) return `unknown: the scheduler did not answer (${reply.message ?? 'no answer'}); asking again`;
@@ -50,7 +34,7 @@ export function describeJob(reply: BatchReply): string {
 export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Context, masterOpen: boolean): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
   const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
-  const reply = parseReply(result.stdout) as BatchReply | undefined;
+  const reply = parseReply(result.stdout, 'batch', 'status', profile.name);
   const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
   const tunnelUp = forward !== undefined && masterOpen && (await isLocalPortOpen(forward.localPort));
   const tunnel = tunnelUp ? 'open' : forward ? 'gone' : 'none';
@@ -89,7 +73,7 @@ export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Contex
     localPort: tunnelUp ? forward!.localPort : null,
     remotePort: running ? (reply.port ?? null) : null,
     pid: running ? (reply.pid ?? null) : null,
-    url: running && tunnelUp ? `http://127.0.0.1:${forward!.localPort}${urlPath(profile)}?token=${reply.token}` : null,
+    url: running && tunnelUp ? notebookUrl(forward!.localPort, profile, reply.token!) : null,
     ...(running ? { bind: BATCH_BIND } : {}),
     ...(job ? { job } : {}),
   };

@@ -11,14 +11,15 @@ import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { formatHop } from '../core/profile.js';
 import { buildRemoteActionArgs } from '../core/ssh-args.js';
-import { urlPath } from '../core/remote.js';
+import { notebookUrl } from '../core/remote.js';
+import { parseReply, startHint, type JobReply } from '../core/protocol.js';
 import { buildBatchStatusArgs, cancelCommand, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
-import { ssh, parseReply, explainSshFailure, waitForJupyter } from '../io/remote.js';
+import { ssh, explainSshFailure, waitForJupyter } from '../io/remote.js';
 import { closeForwards } from '../io/connection.js';
 import { createProgress, type Progress } from '../io/progress.js';
 import { BATCH_BIND, type StartResult } from '../core/notebook.js';
-import { describeJob, type BatchReply } from './batch-status.js';
+import { describeJob } from './batch-status.js';
 
 export interface BatchStartOptions {
   /** The launch script to install (the stored copy, or rendered from the profile). */
@@ -60,7 +61,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
   try {
     progress.phase(`Connecting to ${profile.name} (${profile.host}${via}) and submitting the ${sched} job...`);
     const script = options.script;
-    let reply = await submit(profile, ctx, script, Boolean(options.newToken));
+    let reply: JobReply = await submit(profile, ctx, script, Boolean(options.newToken));
     jobId = reply.jobId;
     const reused = Boolean(reply.reused);
     progress.phase(`${reused ? 'Found' : 'Submitted'} ${sched} job ${jobId} (${reply.state?.toLowerCase() ?? 'pending'}); waiting for it to start...`);
@@ -94,7 +95,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
       if (interrupt.fired) continue;
       lastCall = Date.now();
       const result = await ssh(buildBatchStatusArgs(profile.name, reply.transient ? 0 : budget), ctx, { timeoutMs: 60_000 });
-      const next = parseReply(result.stdout) as BatchReply | undefined;
+      const next = parseReply(result.stdout, 'batch', 'status', profile.name);
       if (!next) {
         if (interrupt.fired) continue;
         if (++sshFailures >= SSH_FAILURE_LIMIT) throw explainSshFailure(result, profile);
@@ -134,7 +135,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
     }
     return {
       name: profile.name,
-      url: `http://127.0.0.1:${localPort}${urlPath(profile)}?token=${reply.token}`,
+      url: notebookUrl(localPort, profile, reply.token!),
       token: reply.token!,
       localPort,
       remotePort: reply.port!,
@@ -163,31 +164,26 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
 }
 
 /** The first round trip: install the launch script and submit (or find the running job). */
-async function submit(profile: Profile, ctx: Context, script: string, newToken: boolean): Promise<BatchReply> {
+async function submit(profile: Profile, ctx: Context, script: string, newToken: boolean): Promise<JobReply> {
   let delay = 0;
   for (let attempt = 1; ; attempt++) {
     const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken }), ctx, { input: script, timeoutMs: 120_000 });
-    const reply = parseReply(result.stdout) as BatchReply | undefined;
+    const reply = parseReply(result.stdout, 'batch', 'start', profile.name);
     if (!reply) throw explainSshFailure(result, profile);
     if (reply.ok && reply.jobId) return reply;
+    const failure = reply.ok ? { message: 'unknown error', error: '' } : reply;
     // The scheduler did not answer whether our last job still lives: ask again shortly.
-    if (reply.error === 'scheduler-busy' && attempt < 5) {
+    if (failure.error === 'scheduler-busy' && attempt < 5) {
       delay = nextPollDelay(delay) * 4;
       await new Promise((r) => setTimeout(r, delay));
       continue;
     }
-    const hints: Record<string, string> = {
-      'scheduler-not-found': `Run setup with the environment that provides the scheduler's commands on ${profile.host} (e.g. --env module:slurm), or check --host is the login node.`,
-      'submit-failed': `Check the job settings (--partition --time --account --mem --cpus --gpus --qos --directive): jupyter-ssh-setup setup --name ${profile.name} ...`,
-      'scheduler-busy': `The scheduler on ${profile.host} is busy; try again in a minute.`,
-      'scheduler-mismatch': `qsub, qstat and qdel are names that Grid Engine, PBS/Torque and Slurm's Torque wrappers share: put the ${label(profile)} ones first on the PATH of ssh sessions on ${profile.host}, or run setup again with the --launcher of the ones that are there.`,
-    };
-    throw new RuntimeFailure(`submitting the ${label(profile)} job for ${profile.name} failed: ${reply.message ?? reply.error ?? 'unknown error'}`, hints[reply.error ?? ''] ?? `Run jupyter-ssh-setup doctor ${profile.name}.`);
+    throw new RuntimeFailure(`submitting the ${label(profile)} job for ${profile.name} failed: ${failure.message}`, startHint(failure, profile));
   }
 }
 
 /** A job that ended before Jupyter answered: say how, with the end of its log. */
-function jobEnded(profile: Profile, reply: BatchReply): RuntimeFailure {
+function jobEnded(profile: Profile, reply: JobReply): RuntimeFailure {
   const state = reply.state ?? 'ENDED';
   const exit = reply.exitCode && reply.exitCode !== '0' && reply.exitCode !== '0:0' ? `, exit code ${reply.exitCode}` : '';
   const log = (reply.log ?? '').trimEnd();
@@ -235,7 +231,7 @@ async function onInterrupt(profile: Profile, paths: Paths, ctx: Context, progres
     throw new CancelledError(`stopped waiting; ${sched} job ${jobId} is still queued`);
   }
   const result = await ssh(buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
-  const reply = parseReply(result.stdout) as BatchReply | undefined;
+  const reply = parseReply(result.stdout, 'batch', 'stop', profile.name);
   await closeForwards(profile, paths, ctx);
   if (!reply?.ok) {
     throw new RuntimeFailure(

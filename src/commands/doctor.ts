@@ -7,7 +7,8 @@ import { judgeBind } from '../core/bind.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortFree, isLocalPortOpen, askJupyter, askJupyterOverSsh, multiplexing, sshConfigArgs } from '../io/remote.js';
+import { parseReply, launchOf, checkHint } from '../core/protocol.js';
+import { ssh, isLocalPortFree, isLocalPortOpen, askJupyter, askJupyterOverSsh, multiplexing, sshConfigArgs } from '../io/remote.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { checkMaster } from '../io/connection.js';
 import { SOCKET_PATH_LIMIT } from '../core/connection.js';
@@ -111,20 +112,13 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
   report({ check: `target ${profile.host}`, ok: true, detail: 'reachable, key accepted' });
 
   const check = await ssh(buildRemoteActionArgs(profile.name, 'check'), ctx, { input: renderLaunchScript(profile), timeoutMs: 60_000 });
-  const reply = parseReply(check.stdout);
+  const reply = parseReply(check.stdout, launchOf(profile), 'check', profile.name);
   if (!reply?.ok) {
     report({
       check: 'Jupyter',
       ok: false,
       detail: reply?.message ?? (check.stderr.trim().split('\n').at(-1) || 'the check did not answer'),
-      hint:
-        reply?.error === 'env-failed'
-          ? 'Fix the environment with setup --env (venv:PATH, conda:NAME, module:NAME or cmd:COMMAND).'
-          : reply?.error === 'python-failed' || reply?.error === 'jupyter-failed'
-            ? `Repair it on ${profile.host} (permissions, or recreate the environment), or point setup --env at one that works.`
-          : profile.container.kind !== 'none'
-            ? `Fix it on ${profile.host} as the message says, or set another image: setup --name ${profile.name} --image IMAGE.`
-            : `Install Jupyter on ${profile.host} (e.g. pip install jupyterlab) or point --env at the environment that has it.`,
+      hint: checkHint(reply?.error, profile),
     });
     return;
   }
@@ -156,7 +150,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
 async function checkAnswer(profile: Profile, ctx: Context, report: (c: Check) => void, forward?: { localPort: number }): Promise<void> {
   const check = 'Jupyter answers';
   const status = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
-  const reply = parseReply(status.stdout);
+  const reply = parseReply(status.stdout, launchOf(profile), 'status', profile.name);
   if (!reply?.ok || reply.running !== true || !reply.token || !(reply.port || reply.sock)) {
     report({ check, ok: true, detail: reply?.ok ? `no server runs now; jupyter-ssh-setup start ${profile.name} starts one` : 'no server found' });
     return;

@@ -7,10 +7,11 @@ import { launchScriptPath, renderLaunchScript } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { formatHop, persistOf } from '../core/profile.js';
 import { buildControlArgs, buildRemoteActionArgs, forwardSpec } from '../core/ssh-args.js';
-import { urlPath } from '../core/remote.js';
+import { notebookUrl } from '../core/remote.js';
+import { parseReply, startHint, type Reply } from '../core/protocol.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, multiplexing, parseReply, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter, type RemoteReply } from '../io/remote.js';
+import { ssh, multiplexing, explainSshFailure, isLocalPortFree, isLocalPortOpen, waitForJupyter } from '../io/remote.js';
 import { readForwardState, writeForwardState, readLastForward, writeLastForward, type ForwardState } from '../io/tunnel-state.js';
 import { hasAutossh, startTunnelProcess, stopTunnelProcess, hasTunnelProcess } from '../io/tunnel-process.js';
 import { createProgress, createPlainProgress, type Progress } from '../io/progress.js';
@@ -77,7 +78,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     progress = await beforeLogin(profile, ctx, progress, quiet, `Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
     early = earlyForward(profile, paths, ctx);
     const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken: options.newToken }), ctx, { input: script, timeoutMs: 120_000 });
-    const reply = parseReply(result.stdout);
+    const reply = parseReply(result.stdout, 'plain', 'start', profile.name);
     checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
     if (!reply) throw explainSshFailure(result, profile);
     if (!reply.ok || !reply.token || !(reply.port || reply.sock)) throw remoteFailure(reply, profile);
@@ -107,7 +108,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     }
     return {
       name: profile.name,
-      url: `http://127.0.0.1:${localPort}${urlPath(profile)}?token=${reply.token}`,
+      url: notebookUrl(localPort, profile, reply.token),
       token: reply.token,
       localPort,
       remotePort: reply.port ?? 0,
@@ -167,20 +168,9 @@ export async function beforeLogin(profile: Profile, ctx: Context, progress: Prog
   return createPlainProgress(ctx);
 }
 
-function remoteFailure(reply: RemoteReply, profile: Profile): RuntimeFailure {
-  const hints: Record<string, string> = {
-    'jupyter-not-found': `Install Jupyter on ${profile.host}, or set the environment that has it: jupyter-ssh-setup setup --name ${profile.name} --env conda:NAME`,
-    'jupyter-app-missing': `Install it there, or use what is installed: jupyter-ssh-setup setup --name ${profile.name} --app server`,
-    'port-busy': `Choose another port: jupyter-ssh-setup setup --name ${profile.name} --remote-port auto`,
-    'env-failed': `Check the environment settings: jupyter-ssh-setup doctor ${profile.name}`,
-    'image-missing': `Pull or build the image on ${profile.host} as above, or choose another: jupyter-ssh-setup setup --name ${profile.name} --image IMAGE`,
-    'python-failed': `Repair that Python on ${profile.host} (its permissions, or recreate the environment), or point setup --name ${profile.name} --env at one that works`,
-    'engine-not-found': `Install ${profile.container.kind === 'apptainer' ? 'Apptainer' : 'docker or podman'} on ${profile.host}, or put it on PATH with setup --env (e.g. module:NAME)`,
-  };
-  return new RuntimeFailure(
-    `starting Jupyter on ${profile.name} failed: ${reply.message ?? reply.error ?? 'unknown error'}`,
-    hints[reply.error ?? ''] ?? `Run jupyter-ssh-setup doctor ${profile.name}; the remote log is ~/.jupyter-ssh-setup/${profile.name}/jupyter.log.`,
-  );
+function remoteFailure(reply: Reply<'plain', 'start'>, profile: Profile): RuntimeFailure {
+  const failure = reply.ok ? { message: 'unknown error', error: '' } : reply;
+  return new RuntimeFailure(`starting Jupyter on ${profile.name} failed: ${failure.message}`, startHint(failure, profile));
 }
 
 /**

@@ -5,9 +5,10 @@ import { UsageError } from '../errors.js';
 import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { buildRemoteActionArgs } from '../core/ssh-args.js';
-import { urlPath } from '../core/remote.js';
+import { notebookUrl } from '../core/remote.js';
+import { parseReply } from '../core/protocol.js';
 import { pickProfile, readProfiles, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, isLocalPortOpen, askJupyter } from '../io/remote.js';
+import { ssh, isLocalPortOpen, askJupyter } from '../io/remote.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { printTable } from '../io/table.js';
@@ -74,7 +75,7 @@ export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Pr
 async function plainStatusRow(profile: Profile, paths: Paths, ctx: Context, masterOpen: boolean): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
   const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
-  const reply = parseReply(result.stdout);
+  const reply = parseReply(result.stdout, 'plain', 'status', profile.name);
   // The forward lives in the shared connection, or in an ssh (or autossh) process of its own.
   const ownProcess = await hasTunnelProcess(paths, profile.name);
   const tunnelUp = forward !== undefined && (masterOpen || ownProcess) && (await isLocalPortOpen(forward.localPort));
@@ -83,16 +84,16 @@ async function plainStatusRow(profile: Profile, paths: Paths, ctx: Context, mast
     const why = result.stderr.trim().split('\n').at(-1) ?? 'ssh failed';
     return { ...base, where: profile.host, state: 'unreachable', tunnel: tunnelUp ? 'open' : forward ? 'gone' : 'none', error: why };
   }
-  const running = reply.running === true;
+  const running = reply.ok && reply.running;
   return {
     ...base,
-    where: reply.host ?? profile.host,
+    where: (reply.ok ? reply.host : undefined) ?? profile.host,
     state: running ? 'running' : 'stopped',
     tunnel: tunnelUp ? 'open' : forward ? 'gone' : 'none',
     localPort: tunnelUp ? forward!.localPort : null,
     remotePort: running ? (reply.port ?? null) : null,
     pid: running ? (reply.pid ?? null) : null,
-    url: running && tunnelUp ? `http://127.0.0.1:${forward!.localPort}${urlPath(profile)}?token=${reply.token}` : null,
+    url: running && tunnelUp ? notebookUrl(forward!.localPort, profile, reply.token!) : null,
     ...(running ? { bind: reply.sock ? 'socket' : 'tcp', ...(reply.sock ? { socket: reply.sock } : {}) } : {}),
   };
 }

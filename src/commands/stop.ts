@@ -5,7 +5,8 @@ import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
 import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
-import { ssh, parseReply, explainSshFailure, multiplexing } from '../io/remote.js';
+import { parseReply, launchOf } from '../core/protocol.js';
+import { ssh, explainSshFailure, multiplexing } from '../io/remote.js';
 import { closeForwards, checkMaster } from '../io/connection.js';
 import { persistOf } from '../core/profile.js';
 import { describePersist } from '../core/connection.js';
@@ -33,10 +34,10 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
 export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context): Promise<{ name: string; stopped: boolean; pid?: number; jobId?: string; was?: string; state?: string }> {
   // Reuse the shared connection when it is up; otherwise a one-off connection.
   const result = await ssh(buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
-  const reply = parseReply(result.stdout);
+  const reply = parseReply(result.stdout, launchOf(profile), 'stop', profile.name);
   await closeForwards(profile, paths, ctx);
   if (!reply) throw explainSshFailure(result, profile);
-  if (!reply.ok) throw new RuntimeFailure(`stopping Jupyter on ${profile.name} failed: ${reply.message ?? reply.error}`, `Look at ~/.jupyter-ssh-setup/${profile.name}/ on the remote.`);
+  if (!reply.ok) throw new RuntimeFailure(`stopping Jupyter on ${profile.name} failed: ${reply.message}`, `Look at ~/.jupyter-ssh-setup/${profile.name}/ on the remote.`);
   // Batch launchers cancel the job: its id, and its state before and after.
   const job = typeof reply.jobId === 'string' ? { jobId: reply.jobId, was: String(reply.was ?? ''), state: String(reply.state ?? '') } : {};
   return { name: profile.name, stopped: Boolean(reply.stopped), ...(reply.pid ? { pid: reply.pid } : {}), ...job };

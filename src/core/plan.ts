@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import type { Profile } from './profile.js';
-import { bindOf, formatHop, persistOf } from './profile.js';
-import { CONTROL_PATH, planHops, type HopFacts } from './connection.js';
+import { bindOf, persistOf } from './profile.js';
 import { renderTemplate } from './render.js';
-import { sshPercent, sshConfigValue } from './quote.js';
-import { createHash } from 'node:crypto';
 import { upsertBlock, removeBlock, MarkerError } from './marked-block.js';
 import { UsageError } from '../errors.js';
 import { buildRemoteCommand, urlPath } from './remote.js';
 import { renderBatchLaunchScript } from './batch.js';
 import { containerData } from './container.js';
+import { checkHostFileUnedited, renderSshHosts, sealHostFile, sshIncludeBody, type RenderOptions } from './ssh-hosts.js';
+
+export { renderSshHosts, sshIncludeBody, type RenderOptions };
 
 /** One file as it is and as it will be; `after: null` deletes it. */
 export interface FileChange {
@@ -58,60 +58,9 @@ export function launchScriptPath(paths: Paths, name: string): string {
   return join(paths.configDir, 'profiles', `${name}.launch.sh`);
 }
 
-export interface RenderOptions {
-  /** The local OpenSSH understands SessionType and ForkAfterAuthentication (8.7+). */
-  sshHasSessionType: boolean;
-  /** Connection sharing exists (not on Windows' OpenSSH): write ControlMaster lines. */
-  multiplex?: boolean;
-  /** ControlPath of every block (core/connection.ts controlPathFor); default ~/.ssh/jss-%C. */
-  controlPath?: string;
-  /** Which jump hops the user's own config sets up (left as written). */
-  hops?: HopFacts;
-  /** setup --force: overwrite our Host file even when it was edited by hand. */
-  overwriteHandEdits?: boolean;
-}
-
-/** A ControlPath keeps its own %C; only a literal % elsewhere (in HOME) is escaped. */
-function sshPercentKeepTokens(path: string): string {
-  return path.endsWith('/jss-%C') ? sshPercent(path.slice(0, -'/jss-%C'.length)) + '/jss-%C' : sshPercent(path);
-}
-
 /** A path under home as ~/..., for messages. */
 export function tildify(path: string, home: string): string {
   return path === home ? '~' : path.startsWith(home + '/') ? '~' + path.slice(home.length) : path;
-}
-
-const SEAL_PREFIX = '# jupyter-ssh-setup checksum: sha256:';
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** Our Host file with a last line holding the checksum of the rest: a later run can tell a hand edit. */
-export function sealHostFile(text: string): string {
-  return `${text}${SEAL_PREFIX}${sha256(text)} (setup refuses to overwrite hand edits; --force does)\n`;
-}
-
-/**
- * Throws a usage error when our Host file was edited since we wrote it: its
- * checksum line no longer matches. A file without that line (written before
- * there was one) counts as ours. `expected` is what the stored profiles
- * render to now, to point at the first line that differs.
- */
-export function checkHostFileUnedited(path: string, text: string, expected: string, home: string): void {
-  const lines = text.split('\n');
-  const sealAt = lines.findIndex((l) => l.startsWith(SEAL_PREFIX));
-  if (sealAt < 0) return;
-  const body = lines.slice(0, sealAt).join('\n') + (sealAt > 0 ? '\n' : '');
-  const sum = lines[sealAt]!.slice(SEAL_PREFIX.length, SEAL_PREFIX.length + 64);
-  if (sum === sha256(body) && sealAt === lines.length - 2 && lines.at(-1) === '') return;
-  const want = expected.split('\n');
-  let at = lines.findIndex((l, i) => i !== sealAt && l !== want[i]);
-  if (at < 0 || at >= sealAt) at = sealAt;
-  const shown = JSON.stringify(lines[at]!.length > 60 ? lines[at]!.slice(0, 57) + '...' : lines[at]);
-  throw new UsageError(
-    `${tildify(path, home)} line ${at + 1}: changed by hand since setup wrote it (${shown}); put your own settings in your ssh config instead and undo the edit, or run setup with --force to overwrite it`,
-  );
 }
 
 /** upsertBlock/removeBlock on a user's file: markers we cannot pair are a usage error naming the file and line. */
@@ -122,56 +71,6 @@ function editMarked(path: string, home: string, edit: () => string): string {
     if (error instanceof MarkerError) throw new UsageError(`${tildify(path, home)} ${error.message}`);
     throw error;
   }
-}
-
-/** The ssh_config text of our own file, holding every profile's Host blocks. */
-export function renderSshHosts(profiles: Profile[], options: RenderOptions): string {
-  const multiplex = options.multiplex !== false;
-  const controlPath = multiplex ? sshPercentKeepTokens(options.controlPath ?? CONTROL_PATH) : undefined;
-  const { proxyJump, aliases } = planHops(profiles, options.hops, multiplex);
-  const hops = aliases.map((a) => ({
-    name: a.alias,
-    comment: `jump host ${formatHop(a.hop)} for ${a.usedBy.join(", ")}: one login, shared`,
-    hostName: sshPercent(a.hop.host),
-    user: a.hop.user,
-    port: a.hop.port,
-    proxyJump: a.proxyJump,
-    controlPath,
-    persist: a.persist,
-  }));
-  const hosts = [...profiles]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((p) => {
-      const where = p.container.kind !== 'none' ? ` in ${p.container.kind}` : '';
-      const via = p.jump.length ? ` via ${p.jump.map(formatHop).join(' -> ')}` : '';
-      const how = p.launcher === 'plain' ? '' : ` as a ${p.launcher.toUpperCase()} job`;
-      // A socket's absolute path is known only on the remote: no fixed LocalForward to it.
-      const fixedForward = p.launcher === 'plain' && p.remotePort !== 'auto' && bindOf(p) === 'tcp';
-      return {
-        name: p.name,
-        comment: `${p.name}: Jupyter ${p.app} on ${p.host}${via}${how}${where}`,
-        hostName: sshPercent(p.host),
-        user: p.user,
-        port: p.port,
-        identity: p.identity ? sshPercent(p.identity) : undefined,
-        proxyJump: proxyJump.get(p.name),
-        controlPath,
-        persist: persistOf(p),
-        tunnel: fixedForward
-          ? {
-              listen: `127.0.0.1:${p.localPort}`,
-              target: `127.0.0.1:${p.remotePort}`,
-              background: options.sshHasSessionType,
-            }
-          : undefined,
-      };
-    });
-  return renderTemplate('ssh-hosts.conf.ejs', { hosts, hops }, 'ssh');
-}
-
-/** The body of our marked block in the user's ssh config: one Include line. */
-export function sshIncludeBody(includePath: string): string[] {
-  return [`Include ${sshConfigValue(includePath)}`];
 }
 
 export function renderFunctions(paths: Paths): string {
@@ -276,7 +175,7 @@ function planAll(
   );
   changes.push(change(paths.sshConfig, sshConfigBefore, emptiedToNull(sshConfigBefore, sshConfigAfter), 0o600, 'SSH config (one Include line)'));
   if (current.sshInclude !== null && !options.overwriteHandEdits) {
-    checkHostFileUnedited(paths.sshInclude, current.sshInclude, sealHostFile(renderSshHosts([...current.profiles.values()], options)), paths.home);
+    checkHostFileUnedited(tildify(paths.sshInclude, paths.home), current.sshInclude, sealHostFile(renderSshHosts([...current.profiles.values()], options)));
   }
   changes.push(change(paths.sshInclude, current.sshInclude, none ? null : sealHostFile(renderSshHosts(all, options)), 0o600, 'SSH Host blocks'));
   if (paths.shell === 'fish') {

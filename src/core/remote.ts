@@ -41,6 +41,11 @@ export function withRemoteEnv(command: string, vars: Record<string, string | num
   return assignments.length ? `exec env ${assignments.join(' ')} ${command.slice('exec '.length)}` : command;
 }
 
+/** The URL the user opens: the local end of the tunnel, the app's path, our token. */
+export function notebookUrl(localPort: number, profile: Pick<Profile, 'app'>, token: string): string {
+  return `http://127.0.0.1:${localPort}${urlPath(profile)}?token=${token}`;
+}
+
 /** The path in the browser that each app opens on. */
 export function urlPath(profile: Pick<Profile, 'app'>): string {
   return profile.app === 'lab' ? '/lab' : profile.app === 'notebook' ? '/tree' : '/';

@@ -43,41 +43,6 @@ export function multiplexing(ctx: Context): boolean {
   return canMultiplex(process.platform, ctx.env);
 }
 
-/** The one JSON line a launch-script action prints. */
-export interface RemoteReply {
-  ok: boolean;
-  name?: string;
-  error?: string;
-  message?: string;
-  running?: boolean;
-  reused?: boolean;
-  stopped?: boolean;
-  host?: string;
-  node?: string;
-  port?: number;
-  token?: string;
-  pid?: number;
-  app?: string;
-  startedAt?: string;
-  /** How Jupyter listens: socket (then sock is its path and port 0) or tcp. */
-  bind?: string;
-  sock?: string;
-  /** Why it listens on tcp although the profile asked for a socket. */
-  bindFallback?: string;
-  [key: string]: unknown;
-}
-
-export function parseReply(stdout: string): RemoteReply | undefined {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
-  const last = lines.at(-1);
-  if (!last) return undefined;
-  try {
-    return JSON.parse(last) as RemoteReply;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * An ssh failure as a RuntimeFailure: the first line of core/explain-ssh's
  * explanation (which names the hop when ssh's message does) as the message,
