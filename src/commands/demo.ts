@@ -88,7 +88,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
 
     startedJupyter = true;
     const startRun = expectOk('start', await cli(['start', NAME, '--json']), dir);
-    const started_ = JSON.parse(startRun.stdout.trim().split('\n').at(-1)!) as { url: string; token: string; localPort: number; remotePort: number; pid: number };
+    const started_ = JSON.parse(startRun.stdout.trim().split('\n').at(-1)!) as { url: string; token: string; localPort: number; remotePort: number; pid: number; socket?: string };
     step(3, `start: ${tools.jupyterVersion} (${tools.jupyter}) runs on the "remote" as pid ${started_.pid}, tunnel 127.0.0.1:${started_.localPort} -> ${started_.socket ? `its Unix socket ${started_.socket}` : `remote port ${started_.remotePort}`}, ${secs()}s`);
     check();
 
