@@ -16,6 +16,7 @@ import { parseReply, startHint, type JobReply } from '../core/protocol.js';
 import { buildBatchStatusArgs, cancelCommand, explainFinalState, jobLogRelative, nextPollDelay, schedulerLabel, type Scheduler } from '../core/batch.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { ssh, explainSshFailure, waitForJupyter } from '../io/remote.js';
+import { watchInterrupt } from '../io/ssh.js';
 import { closeForwards } from '../io/connection.js';
 import { createProgress, type Progress } from '../io/progress.js';
 import { BATCH_BIND, type StartResult } from '../core/notebook.js';
@@ -240,35 +241,4 @@ async function onInterrupt(profile: Profile, paths: Paths, ctx: Context, progres
     );
   }
   throw new CancelledError(`cancelled ${sched} job ${jobId}`);
-}
-
-/** SIGINT during the wait, as a flag and an interruptible sleep. */
-function watchInterrupt(): { readonly fired: boolean; sleep(ms: number): Promise<void>; dispose(): void } {
-  let fired = false;
-  let wake: (() => void) | undefined;
-  const onSigint = () => {
-    fired = true;
-    wake?.();
-  };
-  process.on('SIGINT', onSigint);
-  return {
-    get fired() {
-      return fired;
-    },
-    sleep(ms: number) {
-      if (fired || ms <= 0) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        }
-        wake = done;
-      });
-    },
-    dispose() {
-      process.off('SIGINT', onSigint);
-    },
-  };
 }

@@ -92,7 +92,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
   for (let i = 0; i < (master.open ? 0 : profile.jump.length); i++) {
     const hop = profile.jump[i]!;
     const label = `jump host ${formatHop(hop)}`;
-    const result = await runProcess('ssh', [...sshConfigArgs(ctx.env), ...buildProbeArgs(formatHop(hop), profile.jump.slice(0, i), PROBE_TIMEOUT_SECONDS)], { timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (i + 1) });
+    const result = await runProcess('ssh', [...sshConfigArgs(ctx.env), ...buildProbeArgs(hop, profile.jump.slice(0, i), PROBE_TIMEOUT_SECONDS)], { timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (i + 1) });
     if (result.exitCode !== 0) {
       const [detail, ...more] = explainSshText(result, profile);
       report({ check: label, ok: false, detail: detail!, hint: more.join(' ') || undefined });
@@ -101,7 +101,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
     report({ check: label, ok: true, detail: 'reachable, key accepted' });
   }
 
-  const target = master.open ? { exitCode: 0, stdout: '', stderr: '', argv: [], timedOut: false } : await runProcess('ssh', [...sshConfigArgs(ctx.env), '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${PROBE_TIMEOUT_SECONDS}`, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '--', profile.name, 'true'], {
+  const target = master.open ? { exitCode: 0, stdout: '', stderr: '', argv: [], timedOut: false } : await runProcess('ssh', [...sshConfigArgs(ctx.env), ...buildProbeArgs(profile.name, [], PROBE_TIMEOUT_SECONDS)], {
     timeoutMs: (PROBE_TIMEOUT_SECONDS + 5) * 1000 * (profile.jump.length + 1),
   });
   if (target.exitCode !== 0) {

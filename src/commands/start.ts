@@ -19,6 +19,7 @@ import { checkMaster } from '../io/connection.js';
 import { describePersist } from '../core/connection.js';
 import { colors } from '../io/output.js';
 import { openUrl } from '../io/browser.js';
+import { watchInterrupt } from '../io/ssh.js';
 import type { StartResult } from '../core/notebook.js';
 import { jobEndsAt, timeLeftNotice } from '../core/job-clock.js';
 
@@ -62,13 +63,9 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
   let progress = createProgress(ctx, quiet);
   const via = profile.jump.length ? ` via ${profile.jump.map(formatHop).join(' -> ')}` : '';
   // Ctrl+C: finish the step in flight, then say what was left running and how to stop it.
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-  };
-  process.on('SIGINT', onInterrupt);
+  const interrupt = watchInterrupt();
   const checkInterrupt = (what: string) => {
-    if (interrupted) {
+    if (interrupt.fired) {
       throw new CancelledError(`Interrupted. ${what} Stop it with: jupyter-ssh-setup stop ${profile.name}`);
     }
   };
@@ -125,7 +122,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     if (opened) await cancelForward(profile, ctx, opened);
     throw error;
   } finally {
-    process.off('SIGINT', onInterrupt);
+    interrupt.dispose();
     progress.done();
   }
 }

@@ -62,15 +62,24 @@ export function forwardSpec(localPort: number, remoteHost: string, remotePort: n
   return `127.0.0.1:${localPort}:${host}:${remotePort}`;
 }
 
-/** A non-interactive probe of one hop, through the hops before it (doctor). */
-export function buildProbeArgs(target: string, before: Hop[], timeoutSeconds: number): string[] {
+/**
+ * `ssh ... true` that never prompts: of the alias `target`, or of a jump host
+ * (a Hop: its user and port as -l and -p, since a destination cannot carry a
+ * port) by itself through the hops `before` it. `ownConnection`: never the
+ * shared one (doctor proves each hop afresh; the wizard's test may reuse it).
+ * Doctor and the wizard's connection test probe with it; the caller puts -F
+ * in front when it needs one.
+ */
+export function buildProbeArgs(target: string | Hop, before: Hop[], timeoutSeconds: number, ownConnection = true): string[] {
+  const hop = typeof target === 'string' ? { host: target } : target;
   return [
     '-o', 'BatchMode=yes',
     '-o', `ConnectTimeout=${timeoutSeconds}`,
-    '-o', 'ControlMaster=no',
-    '-o', 'ControlPath=none',
+    ...(ownConnection ? ['-o', 'ControlMaster=no', '-o', 'ControlPath=none'] : []),
     ...(before.length ? ['-J', before.map(formatHop).join(',')] : []),
-    '--', target, 'true',
+    ...(hop.user ? ['-l', hop.user] : []),
+    ...(hop.port ? ['-p', String(hop.port)] : []),
+    '--', hop.host, 'true',
   ];
 }
 

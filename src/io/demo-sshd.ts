@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startProcess } from './ssh.js';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -115,7 +116,7 @@ export async function startDemoRemote(o: DemoRemoteOptions): Promise<DemoRemote>
     const log = openSync(join(o.dir, 'sshd.log'), 'a');
     // -D: stays in the foreground as our child; detached: Ctrl+C on the terminal
     // does not reach it, so the demo can still stop Jupyter through it.
-    const child = spawn(o.sshd, ['-D', '-e', '-f', configFile], { detached: true, stdio: ['ignore', 'ignore', log] });
+    const child = startProcess(o.sshd, ['-D', '-e', '-f', configFile], { detached: true, stdio: ['ignore', 'ignore', log] });
     closeSync(log);
     const ready = await waitForListen(child, port);
     if (ready) return { port, keyFile, sshConfig, pid: child.pid!, stop: () => stopChild(child) };

@@ -1,7 +1,7 @@
 import { createServer, connect } from 'node:net';
 import { get as httpGet } from 'node:http';
 import type { Context } from '../context.js';
-import { runProcess, type RunResult, type RunOptions } from './ssh.js';
+import { runProcess, startProcess, type RunResult, type RunOptions } from './ssh.js';
 import { maskSecrets, canMultiplex, withoutMultiplexing } from '../core/ssh-args.js';
 import { RuntimeFailure } from '../errors.js';
 import type { Profile } from '../core/profile.js';
@@ -20,7 +20,6 @@ export function sshConfigArgs(env: NodeJS.ProcessEnv): string[] {
 }
 import { judgeAnswer, type HttpAnswer } from '../core/jupyter-answer.js';
 import { Duplex } from 'node:stream';
-import { spawn } from 'node:child_process';
 
 /** Runs ssh with an argument array; --verbose prints it (tokens masked). */
 export async function ssh(args: string[], ctx: Context, options: RunOptions = {}): Promise<RunResult> {
@@ -112,7 +111,7 @@ export function askJupyter(localPort: number, token: string, timeoutMs: number, 
 
 /** askJupyter over the stdio of `ssh ARGS` (ARGS with -W HOST:PORT): end to end without a tunnel. */
 export async function askJupyterOverSsh(args: string[], token: string, timeoutMs: number): Promise<HttpAnswer | undefined> {
-  const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = startProcess('ssh', args, { stdio: ['pipe', 'pipe', 'ignore'] });
   try {
     const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
     // ssh ends the stream when the far end closes or refuses: that is an answer (none), not a crash.

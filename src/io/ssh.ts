@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ export interface RunOptions {
 }
 
 /**
- * The one place that starts processes. Arguments are arrays, never shell
+ * The one place that starts processes (this, startProcess). Arguments are arrays, never shell
  * strings. This is node:child_process rather than execa on purpose: importing
  * execa costs about 70 ms at every start on a 2-core machine (measured by
  * `npm run bench`), 10-15% of a warm `start`, and this runner needs only
@@ -61,6 +61,14 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
       child.stdin.end(options.input);
     }
   });
+}
+
+/**
+ * A process whose streams the caller uses (an `ssh -W` stream) or that
+ * outlives this one (`detached`): arguments are arrays here too.
+ */
+export function startProcess(file: string, args: string[], options: SpawnOptions): ChildProcess {
+  return spawn(file, args, options);
 }
 
 /** The local OpenSSH version as [major, minor], from `ssh -V`. */
@@ -106,3 +114,38 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 }
 
 export { writeFile };
+
+/**
+ * Ctrl+C (SIGINT) while a command works, as a flag and a sleep that it cuts
+ * short: start and the batch wait finish the step in flight, then say what was
+ * left running. `dispose` gives SIGINT back.
+ */
+export function watchInterrupt(): { readonly fired: boolean; sleep(ms: number): Promise<void>; dispose(): void } {
+  let fired = false;
+  let wake: (() => void) | undefined;
+  const onSigint = () => {
+    fired = true;
+    wake?.();
+  };
+  process.on('SIGINT', onSigint);
+  return {
+    get fired() {
+      return fired;
+    },
+    sleep(ms: number) {
+      if (fired || ms <= 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      });
+    },
+    dispose() {
+      process.off('SIGINT', onSigint);
+    },
+  };
+}

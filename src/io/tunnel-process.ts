@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../context.js';
 import type { Paths } from '../core/plan.js';
 import { buildAutosshArgs, buildTunnelProcessArgs } from '../core/ssh-args.js';
-import { runProcess } from './ssh.js';
+import { runProcess, startProcess } from './ssh.js';
 import { isLocalPortOpen, sshConfigArgs } from './remote.js';
 import { ensureDir } from './files.js';
 
@@ -55,7 +54,7 @@ export async function startTunnelProcess(paths: Paths, name: string, spec: strin
   }
   const args = [...sshConfigArgs(ctx.env), ...buildTunnelProcessArgs(name, spec)];
   if (ctx.verbose) ctx.stderr.write(`$ ssh ${args.join(' ')}\n`);
-  const child = spawn('ssh', args, { detached: true, stdio: 'ignore', env: ctx.env });
+  const child = startProcess('ssh', args, { detached: true, stdio: 'ignore', env: ctx.env });
   let exited = false;
   child.once('exit', () => (exited = true));
   child.once('error', () => (exited = true));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Paths } from '../core/plan.js';
 import { formatHop, type Hop, type Profile } from '../core/profile.js';
+import { buildProbeArgs } from '../core/ssh-args.js';
 import { CancelledError } from '../errors.js';
 import { resolvePaths } from '../io/store.js';
 import { runProcess, type RunResult } from '../io/ssh.js';
@@ -31,28 +32,12 @@ export async function offerConnectionTest(profile: Profile, w: Pick<WizardState,
   }
 }
 
-/** The arguments of the connection test; -F only when the config is not the one ssh reads anyway. */
-export function buildTestArgs(name: string, sshConfig: string): string[] {
-  return [...configArgs(sshConfig), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '--', name, 'true'];
-}
+/** The wizard's probes wait longer than doctor's: the first login to a new host may be slow. */
+const TEST_TIMEOUT_SECONDS = 10;
 
-/** The same test for jump host `index` alone, through the hops before it. */
-export function buildHopTestArgs(jump: Hop[], index: number, sshConfig: string): string[] {
-  const hop = jump[index]!;
-  const before = jump.slice(0, index);
-  return [
-    ...configArgs(sshConfig),
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'ConnectTimeout=10',
-    ...(before.length ? ['-J', before.map(formatHop).join(',')] : []),
-    ...(hop.user ? ['-l', hop.user] : []),
-    ...(hop.port ? ['-p', String(hop.port)] : []),
-    '--',
-    hop.host,
-    'true',
-  ];
+/** The arguments of the connection test; -F only when the config is not the one ssh reads anyway. */
+function buildTestArgs(target: string | Hop, before: Hop[], sshConfig: string): string[] {
+  return [...configArgs(sshConfig), ...buildProbeArgs(target, before, TEST_TIMEOUT_SECONDS, false)];
 }
 
 function configArgs(sshConfig: string): string[] {
@@ -66,7 +51,7 @@ function failedInsideJump(result: RunResult): boolean {
 
 async function testConnection(profile: Profile, paths: Paths, w: Pick<WizardState, 'ctx' | 'aliases'>): Promise<boolean> {
   const c = colors(w.ctx);
-  const args = buildTestArgs(profile.name, paths.sshConfig);
+  const args = buildTestArgs(profile.name, [], paths.sshConfig);
   w.ctx.stdout.write(`Running: ssh ${args.join(' ')}\n`);
   const result = await runProcess('ssh', args, { timeoutMs: 15000 + 10000 * profile.jump.length });
   if (result.exitCode === 0) {
@@ -83,7 +68,7 @@ async function testConnection(profile: Profile, paths: Paths, w: Pick<WizardStat
   // The error of a jump host stays inside the ProxyJump; find the first hop that fails by itself.
   for (let i = 0; i < profile.jump.length; i++) {
     const hop = profile.jump[i]!;
-    const hopArgs = buildHopTestArgs(profile.jump, i, paths.sshConfig);
+    const hopArgs = buildTestArgs(hop, profile.jump.slice(0, i), paths.sshConfig);
     w.ctx.stdout.write(`Checking the jump host ${formatHop(hop)}: ssh ${hopArgs.join(' ')}\n`);
     const r = await runProcess('ssh', hopArgs, { timeoutMs: 15000 + 10000 * i });
     if (r.exitCode === 0) continue;
