@@ -122,6 +122,8 @@ it('CLI start with the queue disabled: shows qw as pending with Grid Engine\'s r
   } finally {
     if (!enabled) await execa('bash', [sgeSh, 'enable'], { reject: false });
   }
+  // (start answers once Jupyter does; qstat may say t a moment longer)
+  assert.ok(await waitFor(async () => (await jobLine(jobId))?.state === 'r', 15_000), JSON.stringify(await jobLine(jobId)));
   assert.equal(await jobLine(jobId), { state: 'r', queue: 'all.q@gpu' });
   const res = await fetch(`http://127.0.0.1:${localPort}/api/status`, { headers: { Authorization: `token ${token}` } });
   assert.is(res.status, 200);
@@ -169,6 +171,8 @@ it('restart: the job is cancelled, a fresh one runs on gpu, the same local port 
   assert.is.not(jobId, before);
   assert.is(Number(m![2]), localPort, 'the same local port');
   [url, token] = [m![1]!, m![3]!];
+  // (start answers once Jupyter does; qstat may say t a moment longer)
+  assert.ok(await waitFor(async () => (await jobLine(jobId))?.state === 'r', 15_000), JSON.stringify(await jobLine(jobId)));
   assert.equal(await jobLine(jobId), { state: 'r', queue: 'all.q@gpu' });
   assert.is(await jobLine(before), undefined, 'the old job is gone');
   assert.is((await fetch(`${url.replace(/\?.*/, '')}api/status?token=${token}`)).status, 200);
