@@ -10,7 +10,8 @@ import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { notebookUrl } from '../core/remote.js';
 import type { Scheduler } from '../core/batch.js';
 import { parseReply, type JobReply } from '../core/protocol.js';
-import { ssh, isLocalPortOpen } from '../io/remote.js';
+import { isLocalPortOpen } from '../io/remote.js';
+import { sshToTarget } from '../io/connection.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { BATCH_BIND, type StatusRow } from '../core/notebook.js';
 import { timeLeftNotice } from '../core/job-clock.js';
@@ -33,7 +34,7 @@ export function describeJob(reply: JobReply): string {
 /** `status` of a batch profile: the job's state, node, times, and the URL when the tunnel is open. */
 export async function batchStatusRow(profile: Profile, paths: Paths, ctx: Context, masterOpen: boolean): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
+  const result = await sshToTarget(profile.name, buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(result.stdout, 'batch', 'status', profile.name);
   const base = { name: profile.name, launcher: profile.launcher, localPort: null, remotePort: null, pid: null, url: null };
   const tunnelUp = forward !== undefined && masterOpen && (await isLocalPortOpen(forward.localPort));

@@ -17,7 +17,7 @@ import { buildBatchStatusArgs, cancelCommand, explainFinalState, jobLogRelative,
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { ssh, explainSshFailure, waitForJupyter } from '../io/remote.js';
 import { watchInterrupt } from '../io/ssh.js';
-import { closeForwards } from '../io/connection.js';
+import { closeForwards, sshToTarget } from '../io/connection.js';
 import { createProgress, type Progress } from '../io/progress.js';
 import { BATCH_BIND, type StartResult } from '../core/notebook.js';
 import { describeJob } from './batch-status.js';
@@ -168,7 +168,7 @@ export async function startBatch(profile: Profile, paths: Paths, ctx: Context, q
 async function submit(profile: Profile, ctx: Context, script: string, newToken: boolean): Promise<JobReply> {
   let delay = 0;
   for (let attempt = 1; ; attempt++) {
-    const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken }), ctx, { input: script, timeoutMs: 120_000 });
+    const result = await sshToTarget(profile.name, buildRemoteActionArgs(profile.name, 'start', { newToken }), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout, 'batch', 'start', profile.name);
     if (!reply) throw explainSshFailure(result, profile);
     if (reply.ok && reply.jobId) return reply;
@@ -231,7 +231,7 @@ async function onInterrupt(profile: Profile, paths: Paths, ctx: Context, progres
     ctx.stderr.write(`${sched} job ${jobId} stays in the queue: jupyter-ssh-setup start ${profile.name} picks it up again, jupyter-ssh-setup stop ${profile.name} cancels it.\n`);
     throw new CancelledError(`stopped waiting; ${sched} job ${jobId} is still queued`);
   }
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
+  const result = await sshToTarget(profile.name, buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
   const reply = parseReply(result.stdout, 'batch', 'stop', profile.name);
   await closeForwards(profile, paths, ctx);
   if (!reply?.ok) {

@@ -10,7 +10,7 @@ import { pickProfile, resolvePaths } from '../io/store.js';
 import { parseReply, launchOf, checkHint } from '../core/protocol.js';
 import { ssh, isLocalPortFree, isLocalPortOpen, askJupyter, askJupyterOverSsh, multiplexing, sshConfigArgs } from '../io/remote.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
-import { checkMaster } from '../io/connection.js';
+import { checkMaster, sshToTarget } from '../io/connection.js';
 import { SOCKET_PATH_LIMIT } from '../core/connection.js';
 import { explainSshFailure as explainSshText } from '../core/explain-ssh.js';
 import { readForwardState } from '../io/tunnel-state.js';
@@ -111,7 +111,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
   }
   report({ check: `target ${profile.host}`, ok: true, detail: 'reachable, key accepted' });
 
-  const check = await ssh(buildRemoteActionArgs(profile.name, 'check'), ctx, { input: renderLaunchScript(profile), timeoutMs: 60_000 });
+  const check = await sshToTarget(profile.name, buildRemoteActionArgs(profile.name, 'check'), ctx, { input: renderLaunchScript(profile), timeoutMs: 60_000 });
   const reply = parseReply(check.stdout, launchOf(profile), 'check', profile.name);
   if (!reply?.ok) {
     report({

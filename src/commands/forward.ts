@@ -5,7 +5,7 @@ import { validatePort } from '../core/profile.js';
 import { buildControlArgs, buildLoginArgs, forwardSpec } from '../core/ssh-args.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, multiplexing, isLocalPortFree, explainSshFailure } from '../io/remote.js';
-import { checkMaster, readExtraForwards, writeExtraForwards } from '../io/connection.js';
+import { checkMaster, readExtraForwards, writeExtraForwards, sshToTarget } from '../io/connection.js';
 import { readForwardState } from '../io/tunnel-state.js';
 
 /** forward NAME REMOTE_PORT [LOCAL_PORT]: one more -L on the live shared connection, no new login. */
@@ -23,7 +23,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const notebook = await readForwardState(paths, profile.name);
   const host = profile.launcher !== 'plain' && notebook ? notebook.host : '127.0.0.1';
   if (!(await checkMaster(profile.name, ctx)).open) {
-    const login = await ssh(buildLoginArgs(profile.name), ctx, { timeoutMs: 60_000 });
+    const login = await sshToTarget(profile.name, buildLoginArgs(profile.name), ctx, { timeoutMs: 60_000 });
     if (login.exitCode !== 0) throw explainSshFailure(login, profile);
   }
   const existing = await readExtraForwards(paths, profile.name);

@@ -15,7 +15,7 @@ import { ssh, multiplexing, explainSshFailure, isLocalPortFree, isLocalPortOpen,
 import { readForwardState, writeForwardState, readLastForward, writeLastForward, type ForwardState } from '../io/tunnel-state.js';
 import { hasAutossh, startTunnelProcess, stopTunnelProcess, hasTunnelProcess } from '../io/tunnel-process.js';
 import { createProgress, createPlainProgress, type Progress } from '../io/progress.js';
-import { checkMaster } from '../io/connection.js';
+import { checkMaster, sshToTarget } from '../io/connection.js';
 import { describePersist } from '../core/connection.js';
 import { colors } from '../io/output.js';
 import { openUrl } from '../io/browser.js';
@@ -74,7 +74,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     const script = await launchScript(profile, paths);
     progress = await beforeLogin(profile, ctx, progress, quiet, `Connecting to ${profile.name}${via} and starting Jupyter ${profile.app}...`);
     early = earlyForward(profile, paths, ctx);
-    const result = await ssh(buildRemoteActionArgs(profile.name, 'start', { newToken: options.newToken }), ctx, { input: script, timeoutMs: 120_000 });
+    const result = await sshToTarget(profile.name, buildRemoteActionArgs(profile.name, 'start', { newToken: options.newToken }), ctx, { input: script, timeoutMs: 120_000 });
     const reply = parseReply(result.stdout, 'plain', 'start', profile.name);
     checkInterrupt(reply?.ok ? `Jupyter is running on ${profile.name} (pid ${reply.pid}), without a tunnel.` : `Jupyter may have started on ${profile.name}.`);
     if (!reply) throw explainSshFailure(result, profile);
@@ -82,7 +82,8 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
     if (reply.bindFallback) ctx.stderr.write(`${reply.bindFallback}: it listens on TCP 127.0.0.1:${reply.port} there, open to every user of ${profile.host} who has the token (setup --name ${profile.name} --bind tcp stops this note).\n`);
     const node = reply.node ?? '127.0.0.1';
     const target = { host: reply.sock ?? node, remotePort: reply.port ?? 0 };
-    const opened = await early;
+    // A forward opened early on a login that turned out stale went with it.
+    const opened = result.replaced.length ? undefined : await early;
     early = undefined;
     let localPort: number;
     if (opened && opened.host === target.host && opened.remotePort === target.remotePort) {

@@ -8,11 +8,11 @@ import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { notebookUrl } from '../core/remote.js';
 import { parseReply } from '../core/protocol.js';
 import { pickProfile, readProfiles, resolvePaths } from '../io/store.js';
-import { ssh, isLocalPortOpen, askJupyter } from '../io/remote.js';
+import { isLocalPortOpen, askJupyter } from '../io/remote.js';
 import { judgeAnswer } from '../core/jupyter-answer.js';
 import { readForwardState } from '../io/tunnel-state.js';
 import { printTable } from '../io/table.js';
-import { checkMaster, readExtraForwards } from '../io/connection.js';
+import { checkMaster, readExtraForwards, sshToTarget } from '../io/connection.js';
 import { multiplexing } from '../io/remote.js';
 import { persistOf } from '../core/profile.js';
 import { describeBind } from '../core/bind.js';
@@ -74,7 +74,7 @@ export async function statusOf(profile: Profile, paths: Paths, ctx: Context): Pr
 
 async function plainStatusRow(profile: Profile, paths: Paths, ctx: Context, masterOpen: boolean): Promise<StatusRow> {
   const forward = await readForwardState(paths, profile.name);
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
+  const result = await sshToTarget(profile.name, buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
   const reply = parseReply(result.stdout, 'plain', 'status', profile.name);
   // The forward lives in the shared connection, or in an ssh (or autossh) process of its own.
   const ownProcess = await hasTunnelProcess(paths, profile.name);

@@ -6,8 +6,8 @@ import type { Profile } from '../core/profile.js';
 import { buildRemoteActionArgs } from '../core/ssh-args.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { parseReply, launchOf } from '../core/protocol.js';
-import { ssh, explainSshFailure, multiplexing } from '../io/remote.js';
-import { closeForwards, checkMaster } from '../io/connection.js';
+import { explainSshFailure, multiplexing } from '../io/remote.js';
+import { closeForwards, checkMaster, sshToTarget } from '../io/connection.js';
 import { persistOf } from '../core/profile.js';
 import { describePersist } from '../core/connection.js';
 
@@ -33,7 +33,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
  */
 export async function stopNotebook(profile: Profile, paths: Paths, ctx: Context): Promise<{ name: string; stopped: boolean; pid?: number; jobId?: string; was?: string; state?: string }> {
   // Reuse the shared connection when it is up; otherwise a one-off connection.
-  const result = await ssh(buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
+  const result = await sshToTarget(profile.name, buildRemoteActionArgs(profile.name, 'stop'), ctx, { timeoutMs: 60_000 });
   const reply = parseReply(result.stdout, launchOf(profile), 'stop', profile.name);
   await closeForwards(profile, paths, ctx);
   if (!reply) throw explainSshFailure(result, profile);

@@ -46,6 +46,18 @@ export function buildControlArgs(name: string, op: 'check' | 'exit' | 'forward' 
   ];
 }
 
+/**
+ * A probe of a shared connection that needs the far end to answer: a stdio
+ * forward to port 1 of the remote's loopback, which sshd refuses at once
+ * ("open failed") without starting a shell (a slow rc file is no stale login).
+ * `-O check` only asks the local master process, which a laptop that slept or
+ * changed network still has, with a TCP connection that leads nowhere.
+ * `ControlMaster=no`: the caller probes only a master that `-O check` found.
+ */
+export function buildMasterProbeArgs(name: string): string[] {
+  return ['-o', 'ControlMaster=no', '-o', 'BatchMode=yes', '-W', '127.0.0.1:1', '--', name];
+}
+
 /** The pid in `-O check`'s "Master running (pid=N)". */
 export function parseMasterPid(stderr: string): number | undefined {
   const m = /Master running \(pid=(\d+)\)/.exec(stderr);

@@ -3,8 +3,8 @@ import { rm } from 'node:fs/promises';
 import type { Context } from '../context.js';
 import type { Paths } from '../core/plan.js';
 import type { Profile } from '../core/profile.js';
-import { buildControlArgs, forwardSpec, parseMasterPid } from '../core/ssh-args.js';
-import { runProcess } from './ssh.js';
+import { buildControlArgs, buildMasterProbeArgs, forwardSpec, parseMasterPid } from '../core/ssh-args.js';
+import { runProcess, type RunOptions, type RunResult } from './ssh.js';
 import { ssh, multiplexing, sshConfigArgs } from './remote.js';
 import { readTextIfExists, writeFileAtomic, ensureDir } from './files.js';
 import { readForwardState, clearForwardState, parseForwardLine, formatForwardLine } from './tunnel-state.js';
@@ -28,6 +28,103 @@ export async function checkMaster(name: string, ctx: Context): Promise<MasterSta
   const r = await ssh(buildControlArgs(name, 'check'), ctx, { timeoutMs: 10_000 });
   const pid = parseMasterPid(r.stderr);
   return r.exitCode === 0 ? { open: true, ...(pid ? { pid } : {}) } : { open: false };
+}
+
+/**
+ * How long a shared login may take to answer a probe through it before it
+ * counts as stale: many round trips of a slow link, far less than the 90 s
+ * that keepalives (30 s x 3) took to notice a network that went away.
+ */
+export const PROBE_MS = 3000;
+/** The same for the jump hosts' logins, probed when the target's has not answered within HOP_PROBE_AFTER_MS. */
+const HOP_PROBE_MS = 2000;
+const HOP_PROBE_AFTER_MS = 1000;
+
+/** True when the master of `alias` answers a probe through its connection within timeoutMs. */
+async function answers(alias: string, ctx: Context, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const r = await ssh(buildMasterProbeArgs(alias), ctx, { timeoutMs, signal, killSignal: 'SIGKILL' });
+  return !r.timedOut;
+}
+
+/** Those of `aliases` whose master is up (-O check) but does not answer through it. */
+async function staleAmong(aliases: string[], ctx: Context, timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+  const found = await Promise.all(
+    aliases.map(async (alias) => ((await checkMaster(alias, ctx)).open && !(await answers(alias, ctx, timeoutMs, signal)) ? alias : undefined)),
+  );
+  return found.filter((a): a is string => a !== undefined);
+}
+
+/**
+ * The shared logins (the target's, then its jump hosts') that are up locally
+ * but do not answer: what a laptop that slept or changed network leaves.
+ * The jump hosts are probed only when the target's login did not answer, or
+ * when the target has none (a new login then goes through theirs).
+ */
+async function findStaleLogins(name: string, ctx: Context, signal: AbortSignal): Promise<string[]> {
+  if ((await checkMaster(name, ctx)).open) {
+    const target = answers(name, ctx, PROBE_MS, signal);
+    // A live login answers in a round trip; one that has not within a second may
+    // be stale, and then so may its jump hosts': probe them meanwhile.
+    let timer: NodeJS.Timeout | undefined;
+    const soon = await Promise.race([target, new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), HOP_PROBE_AFTER_MS)))]);
+    clearTimeout(timer);
+    if (soon === true || signal.aborted) return [];
+    const [alive, hops] = await Promise.all([target, hopAliases(name, ctx).then((h) => staleAmong(h, ctx, HOP_PROBE_MS, signal))]);
+    return alive || signal.aborted ? [] : [name, ...hops];
+  }
+  return staleAmong(await hopAliases(name, ctx), ctx, PROBE_MS, signal);
+}
+
+/** Ends masters that do not answer: `-O exit`, and their pid when that did not end them. */
+async function closeStaleLogins(aliases: string[], ctx: Context): Promise<void> {
+  for (const alias of aliases) {
+    const before = await checkMaster(alias, ctx);
+    await ssh(buildControlArgs(alias, 'exit'), ctx, { timeoutMs: 2000 });
+    if (before.pid && (await checkMaster(alias, ctx)).open) {
+      try {
+        process.kill(before.pid, 'SIGTERM');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+}
+
+export interface TargetRun extends RunResult {
+  /** The stale logins that were closed before this ran again on a new login. */
+  replaced: string[];
+}
+
+/**
+ * `ssh ARGS` to target NAME through its shared login, watched: while it runs,
+ * a probe asks through that login (and through its jump hosts' when the
+ * target's is not up). When the login is up locally but does not answer within
+ * PROBE_MS (a laptop that slept or changed network: `-O check` says running,
+ * the TCP connection behind it leads nowhere and keepalives would take 90 s),
+ * the ssh is ended, the stale logins are closed, and it runs again on one new
+ * login. A live login costs one probe that runs beside the command: no wait.
+ */
+export async function sshToTarget(name: string, args: string[], ctx: Context, options: RunOptions = {}): Promise<TargetRun> {
+  if (!multiplexing(ctx)) return { ...(await ssh(args, ctx, options)), replaced: [] };
+  const mainAbort = new AbortController();
+  const probeAbort = new AbortController();
+  const main = ssh(args, ctx, { ...options, signal: mainAbort.signal, killSignal: 'SIGKILL' });
+  const watch = findStaleLogins(name, ctx, probeAbort.signal);
+  const first = await Promise.race([main.then((r) => ({ done: r })), watch.then((stale) => ({ stale }))]);
+  if ('done' in first) {
+    probeAbort.abort();
+    return { ...first.done, replaced: [] };
+  }
+  if (first.stale.length === 0) return { ...(await main), replaced: [] };
+  mainAbort.abort();
+  await main;
+  const hops = first.stale.filter((a) => a !== name);
+  ctx.stderr.write(
+    `The shared login to ${name}${hops.length ? ` (and to ${hops.join(', ')})` : ''} did not answer within ${PROBE_MS / 1000} s: ` +
+      'the network changed or the computer slept. Closed it; logging in again.\n',
+  );
+  await closeStaleLogins(first.stale, ctx);
+  return { ...(await ssh(args, ctx, options)), replaced: first.stale };
 }
 
 /** What `ssh -G NAME` resolves: the socket path and the ProxyJump chain. */

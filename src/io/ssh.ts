@@ -18,6 +18,13 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Let ssh talk to the terminal (passwords, 2FA, host key questions). */
   interactive?: boolean;
+  /** Ends the process when aborted; the result then has timedOut set. */
+  signal?: AbortSignal;
+  /**
+   * The signal for a timeout or an abort (default SIGTERM). An ssh waiting on a
+   * master whose network is gone ignores SIGTERM until the master dies: SIGKILL.
+   */
+  killSignal?: NodeJS.Signals;
 }
 
 /**
@@ -41,11 +48,21 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGTERM');
+          child.kill(options.killSignal ?? 'SIGTERM');
         }, options.timeoutMs)
       : undefined;
+    const abort = () => {
+      timedOut = true;
+      child.kill(options.killSignal ?? 'SIGTERM');
+    };
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener('abort', abort, { once: true });
+    let finished = false;
     const finish = (exitCode: number, extra = '') => {
+      if (finished) return;
+      finished = true;
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       resolve({
         exitCode,
         stdout: Buffer.concat(out).toString('utf8'),
@@ -56,6 +73,15 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
     };
     child.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ENOENT' ? 127 : 255, `${file}: ${error.message}\n`));
     child.once('close', (code, signal) => finish(timedOut ? 124 : (code ?? (signal ? 128 : 255))));
+    // A connection-sharing client hands its stdio to the master, which holds them
+    // until its channel closes: once a client that we ended is gone, do not wait
+    // for its pipes to close (a stale master keeps them until keepalives end it).
+    child.once('exit', () => {
+      if (!timedOut) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      finish(124);
+    });
     if (options.input !== undefined && child.stdin) {
       child.stdin.on('error', () => {}); // the remote may exit before reading everything
       child.stdin.end(options.input);
