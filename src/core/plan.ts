@@ -91,7 +91,8 @@ export function renderFunctions(paths: Paths): string {
 export function renderRcBlockBody(paths: Paths): string[] {
   const file = functionsPath(paths);
   const rest = file.startsWith(paths.home + '/') ? file.slice(paths.home.length + 1) : undefined;
-  const word = rest !== undefined && /^[A-Za-z0-9_@%+=:,./-]+$/.test(rest) ? `"$HOME/${rest}"` : shQuote(file);
+  // Only a rest that needs no quoting goes inside "$HOME/...": nothing in it can expand.
+  const word = rest && shQuote(rest) === rest ? `"$HOME/${rest}"` : shQuote(file);
   return [
     '# Jupyter over SSH (remote_notebook_start NAME and friends): the functions live in the file',
     '# below, which every setup replaces. `jupyter-ssh-setup remove --all` takes this block out.',

@@ -141,6 +141,18 @@ test('--dry-run shows the short block and our file, and writes nothing', async (
   });
 });
 
+test('a config directory whose path needs quoting (XDG_CONFIG_HOME) is written quoted, and sourced', async () => {
+  await withTempHome(async (home) => {
+    const xdg = join(home, "it's $HOME `x`");
+    const r = await runCli(setupArgs('gpu'), { home, env: { XDG_CONFIG_HOME: xdg } });
+    assert.is(r.code, 0, r.stderr);
+    const file = join(xdg, 'jupyter-ssh-setup', 'functions.sh');
+    const quoted = `'${file.replace(/'/g, `'\\''`)}'`;
+    assert.match(readFileSync(join(home, '.bashrc'), 'utf8'), `if [ -f ${quoted} ]; then . ${quoted}; fi\n`);
+    assert.ok(hasFunctions('bash', home));
+  });
+});
+
 test('README shows the block setup writes', async () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const shown = /\n(# >>> jupyter-ssh-setup >>>\n[\s\S]*?# <<< jupyter-ssh-setup <<<\n)/.exec(readme.slice(readme.indexOf('sources our functions file')))?.[1];
