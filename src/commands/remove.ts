@@ -42,8 +42,10 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     current.profiles = new Map(
       [...current.profiles].filter(([, p]) => !p.files || (p.files.sshConfig === paths.sshConfig && p.files.rc === paths.rc)),
     );
+    // Our functions file serves every group: it goes with the last target, wherever that was set up.
+    current.othersRemain = [...profiles.keys()].some((name) => !names.includes(name) && !current.profiles.has(name));
     const render = await renderOptions(ctx, paths, [...current.profiles.values()].filter((p) => !groupNames.includes(p.name)));
-    changes.push(...planRemove(groupNames, paths, current, render));
+    for (const c of planRemove(groupNames, paths, current, render)) if (!changes.some((seen) => seen.path === c.path)) changes.push(c);
   }
   printPlan(changes, base, ctx, { full: dryRun, json });
   if (dryRun || changes.length === 0) {

@@ -11,7 +11,7 @@ import { readCurrentState, renderOptions } from '../io/setup-state.js';
 import { readKnownAliases } from '../io/read-ssh-config.js';
 import { checkSshPlan } from '../io/validate-ssh.js';
 import { printPlan, tildify } from '../io/output.js';
-import { findEarlyReturn } from '../core/rc-check.js';
+import { findReturnBeforeBlock } from '../core/rc-check.js';
 
 /** Maps the parsed flags to raw profile answers. */
 export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
@@ -181,11 +181,11 @@ export async function applySetup(profile: Profile, options: SetupOptions, ctx: C
 }
 
 function warnEarlyReturn(rc: string, paths: Paths, ctx: Context): void {
-  const early = findEarlyReturn(rc);
+  const early = findReturnBeforeBlock(rc);
   if (!early) return;
   ctx.stderr.write(
-    `note: ${tildify(paths.rc, paths.home)} line ${early.line} returns early (${early.text}); shells that stop there skip the functions we add at the end.\n` +
-      `  Interactive terminals are fine when it is the usual non-interactive guard; otherwise move our block above that line.\n`,
+    `note: ${tildify(paths.rc, paths.home)} line ${early.line} returns early (${early.text}); shells that stop there skip our block below it, which loads the functions.\n` +
+      `  Interactive terminals are fine when it is the usual non-interactive guard; otherwise move our block (its >>> line to its <<< line) above that line.\n`,
   );
 }
 

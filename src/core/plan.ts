@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Profile } from './profile.js';
 import { bindOf, persistOf } from './profile.js';
 import { renderTemplate } from './render.js';
+import { shQuote } from './quote.js';
 import { upsertBlock, removeBlock, MarkerError } from './marked-block.js';
 import { UsageError } from '../errors.js';
 import { buildRemoteCommand, urlPath } from './remote.js';
@@ -28,7 +29,7 @@ export interface Paths {
   configDir: string;
   sshConfig: string;
   sshInclude: string;
-  /** The rc file that gets our block; for fish, the functions directory. */
+  /** The rc file that gets our short block (it sources functionsPath); for fish, fish's functions directory. */
   rc: string;
   shell?: 'bash' | 'zsh' | 'fish';
 }
@@ -36,12 +37,17 @@ export interface Paths {
 /** The names of the shell functions we generate (also fish's autoload file names). */
 export const FUNCTION_NAMES = ['remote_notebook_start', 'remote_notebook_stop', 'remote_notebook_status', 'remote_notebook_url', 'remote_notebook_disconnect', 'jptt', 'port_forward'] as const;
 
-/** For fish: the POSIX functions file the fish wrappers run with bash, and the wrappers. */
-export function fishFiles(paths: Paths): { functionsSh: string; wrappers: string[] } {
-  return {
-    functionsSh: join(paths.configDir, 'functions.sh'),
-    wrappers: FUNCTION_NAMES.map((name) => join(paths.rc, `${name}.fish`)),
-  };
+/**
+ * Our POSIX functions file: bash and zsh source it from the block in their rc
+ * file, fish's wrappers run it with bash. Ours alone, so every setup replaces it.
+ */
+export function functionsPath(paths: Paths): string {
+  return join(paths.configDir, 'functions.sh');
+}
+
+/** For fish: the autoloaded wrappers, one file per function in fish's functions directory. */
+export function fishWrappers(paths: Paths): string[] {
+  return FUNCTION_NAMES.map((name) => join(paths.rc, `${name}.fish`));
 }
 
 export function renderFishFunction(name: string, functionsSh: string): string {
@@ -75,6 +81,23 @@ function editMarked(path: string, home: string, edit: () => string): string {
 
 export function renderFunctions(paths: Paths): string {
   return renderTemplate('functions.sh.ejs', { configDir: paths.configDir }, 'sh');
+}
+
+/**
+ * The lines between our markers in ~/.bashrc or ~/.zshrc: a pointer to the
+ * functions file (as nvm, rustup and conda do), not the functions. Under home
+ * the path is written from $HOME, so an rc file shared between machines works.
+ */
+export function renderRcBlockBody(paths: Paths): string[] {
+  const file = functionsPath(paths);
+  const rest = file.startsWith(paths.home + '/') ? file.slice(paths.home.length + 1) : undefined;
+  // Only a rest that needs no quoting goes inside "$HOME/...": nothing in it can expand.
+  const word = rest && shQuote(rest) === rest ? `"$HOME/${rest}"` : shQuote(file);
+  return [
+    '# Jupyter over SSH (remote_notebook_start NAME and friends): the functions live in the file',
+    '# below, which every setup replaces. `jupyter-ssh-setup remove --all` takes this block out.',
+    `if [ -f ${word} ]; then . ${word}; fi`,
+  ];
 }
 
 export function renderProfileShell(profile: Profile): string {
@@ -123,10 +146,15 @@ export interface CurrentState {
   sshConfig: string | null;
   sshInclude: string | null;
   rc: string | null;
-  /** Profile JSON/shell/launch files of the profiles being changed, by path. */
+  /** Profile JSON/shell/launch files of the profiles being changed, and our shell files, by path. */
   files: Map<string, string | null>;
-  /** Every stored profile, by name. */
+  /** Every stored profile that uses these files, by name. */
   profiles: Map<string, Profile>;
+  /**
+   * Profiles written to another ssh config or rc file (`--ssh-config`, `--rc`)
+   * that stay: they share our functions file, so it stays too.
+   */
+  othersRemain: boolean;
 }
 
 function change(path: string, before: string | null, after: string | null, mode: number, label: string): FileChange {
@@ -178,20 +206,19 @@ function planAll(
     checkHostFileUnedited(tildify(paths.sshInclude, paths.home), current.sshInclude, sealHostFile(renderSshHosts([...current.profiles.values()], options)));
   }
   changes.push(change(paths.sshInclude, current.sshInclude, none ? null : sealHostFile(renderSshHosts(all, options)), 0o600, 'SSH Host blocks'));
+  // Our functions file: written whole (before the rc block that sources it), deleted whole.
+  const functionsSh = functionsPath(paths);
+  const functionsAfter = none && !current.othersRemain ? null : renderFunctions(paths);
+  changes.push(change(functionsSh, current.files.get(functionsSh) ?? null, functionsAfter, 0o644, `shell functions (${paths.shell === 'fish' ? 'run by the fish wrappers' : `sourced by the block in ${tildify(paths.rc, paths.home)}`})`));
   if (paths.shell === 'fish') {
-    // Files of our own: written whole, deleted whole.
-    const fish = fishFiles(paths);
-    changes.push(change(fish.functionsSh, current.files.get(fish.functionsSh) ?? null, none ? null : renderFunctions(paths), 0o644, 'shell functions (run by the fish wrappers)'));
-    FUNCTION_NAMES.forEach((name, i) => {
-      const path = fish.wrappers[i]!;
-      changes.push(change(path, current.files.get(path) ?? null, none ? null : renderFishFunction(name, fish.functionsSh), 0o644, 'fish function'));
+    fishWrappers(paths).forEach((path, i) => {
+      changes.push(change(path, current.files.get(path) ?? null, none ? null : renderFishFunction(FUNCTION_NAMES[i]!, functionsSh), 0o644, 'fish function'));
     });
   } else {
+    // A block of an older version (the functions themselves, 539 lines) is replaced in place by the short one.
     const rcBefore = current.rc;
-    const rcAfter = editMarked(paths.rc, paths.home, () =>
-      none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderFunctions(paths).replace(/\n$/, '').split('\n'), 'bottom'),
-    );
-    changes.push(change(paths.rc, rcBefore, emptiedToNull(rcBefore, rcAfter), 0o644, 'shell functions'));
+    const rcAfter = editMarked(paths.rc, paths.home, () => (none ? removeBlock(rcBefore ?? '') : upsertBlock(rcBefore ?? '', renderRcBlockBody(paths), 'bottom')));
+    changes.push(change(paths.rc, rcBefore, emptiedToNull(rcBefore, rcAfter), 0o644, `${paths.shell} rc (a block that sources the shell functions)`));
   }
   for (const profile of changed) {
     const files: [string, string, number, string][] = [

@@ -1,3 +1,5 @@
+import { findBlock } from './marked-block.js';
+
 /**
  * Finds a top-level `return` in an rc file (outside function bodies): the shell
  * stops reading there, so our block at the end is skipped whenever that line is
@@ -32,4 +34,14 @@ export function findEarlyReturn(text: string): { line: number; text: string } | 
     if (depth === 0 && /(^|[;&|)]\s*|\bthen\s+|\belse\s+)return\b/.test(line)) return { line: i + 1, text: line };
   }
   return undefined;
+}
+
+/**
+ * The early return that keeps a shell from reaching our block: one above the
+ * block when the file has it (a user who moved our block above the guard is
+ * done), anywhere when we are about to append it.
+ */
+export function findReturnBeforeBlock(text: string): { line: number; text: string } | undefined {
+  const block = findBlock(text);
+  return findEarlyReturn(block ? text.slice(0, block.start) : text);
 }

@@ -5,7 +5,7 @@
 import { userInfo } from 'node:os';
 import type { Context } from '../context.js';
 import type { Profile } from '../core/profile.js';
-import { type CurrentState, type Paths, type RenderOptions, profileJsonPath, profileShellPath, launchScriptPath, fishFiles } from '../core/plan.js';
+import { type CurrentState, type Paths, type RenderOptions, profileJsonPath, profileShellPath, launchScriptPath, functionsPath, fishWrappers } from '../core/plan.js';
 import { canMultiplex } from '../core/ssh-args.js';
 import { readTextIfExists } from './files.js';
 import { readProfiles } from './store.js';
@@ -21,16 +21,16 @@ export async function readCurrentState(paths: Paths, names: string[]): Promise<C
       files.set(path, await readTextIfExists(path));
     }
   }
-  if (paths.shell === 'fish') {
-    const fish = fishFiles(paths);
-    for (const path of [fish.functionsSh, ...fish.wrappers]) files.set(path, await readTextIfExists(path));
-  }
+  for (const path of [functionsPath(paths), ...(paths.shell === 'fish' ? fishWrappers(paths) : [])]) files.set(path, await readTextIfExists(path));
+  const all = await readProfiles(paths);
+  const profiles = sameFiles(all, paths);
   return {
     sshConfig: await readTextIfExists(paths.sshConfig),
     sshInclude: await readTextIfExists(paths.sshInclude),
     rc: paths.shell === 'fish' ? null : await readTextIfExists(paths.rc),
     files,
-    profiles: sameFiles(await readProfiles(paths), paths),
+    profiles,
+    othersRemain: all.size > profiles.size,
   };
 }
 

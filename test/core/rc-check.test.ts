@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { findEarlyReturn } from '../../src/core/rc-check.js';
+import { findEarlyReturn, findReturnBeforeBlock } from '../../src/core/rc-check.js';
 
 const corpus = (f: string) => readFileSync(new URL(`../../fixtures/corpus/shell-rc/${f}`, import.meta.url), 'utf8');
 
@@ -18,6 +18,13 @@ test('a mid-file `|| return` at top level is found (zsh4humans)', () => {
 test('return inside functions, either brace style, is not', () => {
   const rc = 'f() {\n  return 1\n}\nfunction g\n{\n  [ -n "$x" ] || return\n}\nh() { return 0; }\nalias x=y\n';
   assert.is(findEarlyReturn(rc), undefined);
+});
+
+test('with our block in the file, only a return above it counts', () => {
+  const block = '# >>> jupyter-ssh-setup >>>\n. x\n# <<< jupyter-ssh-setup <<<\n';
+  assert.equal(findReturnBeforeBlock(`[ -z "$PS1" ] && return\n${block}`), { line: 1, text: '[ -z "$PS1" ] && return' });
+  assert.is(findReturnBeforeBlock(`${block}[ -z "$PS1" ] && return\n`), undefined);
+  assert.equal(findReturnBeforeBlock('a=1\n[ -z "$PS1" ] && return\n')?.line, 2);
 });
 
 test('setup prints the note and still writes', async () => {

@@ -3,7 +3,8 @@
  * (fixtures/corpus/shell-rc: .bashrc and .zshrc files, see
  * fixtures/corpus/README.md): the file still parses in its shell, not a byte
  * outside our block changes, a second run is a no-op, and remove --all gives
- * the original back. Our block itself passes bash -n, zsh -n and shellcheck.
+ * the original back. Our block itself (a few lines that source our functions
+ * file) passes bash -n, zsh -n and shellcheck, and defines the functions.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -67,13 +68,17 @@ async function checkRc(file: string): Promise<void> {
     assert.ok(written.endsWith(cut.block), 'our block is at the end');
     assert.is((await fs.stat(rc)).mode & 0o777, 0o644, 'the rc keeps its mode');
 
-    // The block alone: the functions parse in bash and zsh, and shellcheck has nothing to say.
+    // The block alone: a few lines that parse in bash and zsh, that shellcheck has nothing to say
+    // about (but that it cannot follow $HOME: the golden test checks the functions file itself), and
+    // that define the functions from our file when sourced.
+    assert.ok(cut.block.split('\n').length - 1 <= 10, `our block has ${cut.block.split('\n').length - 1} lines`);
     const block = join(home, 'block.sh');
     await fs.writeFile(block, cut.block);
-    const [b, z, sc] = await Promise.all([parses('bash', block), parses('zsh', block), installed('shellcheck') ? runProgram('shellcheck', ['-s', 'bash', block]) : (reportMissing('shellcheck', 'shellcheck checks'), { code: 0, stdout: '', stderr: '' })]);
+    const [b, z, sc] = await Promise.all([parses('bash', block), parses('zsh', block), installed('shellcheck') ? runProgram('shellcheck', ['-s', 'bash', '-e', 'SC1091', block]) : (reportMissing('shellcheck', 'shellcheck checks'), { code: 0, stdout: '', stderr: '' })]);
     ok(b, 'bash -n of our block');
     ok(z, 'zsh -n of our block');
     ok(sc, 'shellcheck -s bash of our block');
+    ok(await runProgram(shell, ['-c', '. "$1" && command -v remote_notebook_start', shell, block], { env: { PATH: process.env.PATH, HOME: home } }), `${shell}: our block defines the functions`);
 
     // Idempotent.
     const snap = await snapshotTree(home, true);
@@ -89,6 +94,7 @@ async function checkRc(file: string): Promise<void> {
     assert.is((await fs.stat(rc)).mode & 0o777, 0o644);
     assert.not.ok(await fse.pathExists(join(home, '.ssh', 'config')), 'the SSH config setup created is gone');
     assert.not.ok(await fse.pathExists(join(home, '.ssh', 'jupyter-ssh-setup.conf')));
+    assert.not.ok(await fse.pathExists(join(home, '.config', 'jupyter-ssh-setup', 'functions.sh')), 'our functions file is gone');
   } finally {
     await t.cleanup();
   }

@@ -13,6 +13,7 @@ needing(test, 'fish')('fish users get autoloaded functions that run the POSIX on
     const dir = join(home, '.config', 'fish', 'functions');
     assert.equal(readdirSync(dir).sort(), ['jptt.fish', 'port_forward.fish', 'remote_notebook_disconnect.fish', 'remote_notebook_start.fish', 'remote_notebook_status.fish', 'remote_notebook_stop.fish', 'remote_notebook_url.fish']);
     assert.not.ok(existsSync(join(home, '.bashrc')), 'no bash rc touched');
+    assert.not.ok(existsSync(join(home, '.config', 'fish', 'config.fish')), 'no config.fish written');
     for (const f of readdirSync(dir)) execFileSync('fish', ['--no-execute', join(dir, f)]);
     // jptt without arguments prints its usage through bash: the wrapper and the functions file work.
     let out = '';
@@ -29,6 +30,7 @@ needing(test, 'fish')('fish users get autoloaded functions that run the POSIX on
     const rm = await runCli(['remove', '--all'], { home });
     assert.is(rm.code, 0, rm.stderr);
     assert.equal(readdirSync(dir), []);
+    assert.not.ok(existsSync(join(home, '.config', 'jupyter-ssh-setup', 'functions.sh')), 'our functions file is gone');
   });
 });
 

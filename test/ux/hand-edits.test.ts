@@ -43,7 +43,7 @@ test('~/.bashrc with our begin marker and no end marker: setup and remove say wh
     const rc = join(home, '.bashrc');
     // The user deleted the second half of our block, end marker included.
     const text = readFileSync(rc, 'utf8');
-    writeFileSync(rc, `export A=1\n${text.slice(0, text.indexOf('_jss_ssh()'))}`);
+    writeFileSync(rc, `export A=1\n${text.slice(0, text.indexOf('if [ -f'))}`);
     const line = `~/.bashrc line 2: "${BEGIN}" without its "${END}" line; delete that line (and what is left of our block after it), or put the end line back, then run again`;
     await refused(home, setupArgs('box'), line);
     await refused(home, ['remove', '--all'], line);
