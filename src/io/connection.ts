@@ -39,6 +39,8 @@ export const PROBE_MS = 3000;
 /** The same for the jump hosts' logins, probed when the target's has not answered within HOP_PROBE_AFTER_MS. */
 const HOP_PROBE_MS = 2000;
 const HOP_PROBE_AFTER_MS = 1000;
+/** The watch begins only when the command has not finished by then. */
+const WATCH_AFTER_MS = 700;
 
 /** True when the master of `alias` answers a probe through its connection within timeoutMs. */
 async function answers(alias: string, ctx: Context, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
@@ -61,18 +63,37 @@ async function staleAmong(aliases: string[], ctx: Context, timeoutMs: number, si
  * when the target has none (a new login then goes through theirs).
  */
 async function findStaleLogins(name: string, ctx: Context, signal: AbortSignal): Promise<string[]> {
+  // Most commands are done within this on a live login: they cost no process.
+  if (!(await delay(WATCH_AFTER_MS, signal))) return [];
   if ((await checkMaster(name, ctx)).open) {
     const target = answers(name, ctx, PROBE_MS, signal);
     // A live login answers in a round trip; one that has not within a second may
     // be stale, and then so may its jump hosts': probe them meanwhile.
-    let timer: NodeJS.Timeout | undefined;
-    const soon = await Promise.race([target, new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), HOP_PROBE_AFTER_MS)))]);
-    clearTimeout(timer);
+    const early = new AbortController();
+    const soon = await Promise.race([target, delay(HOP_PROBE_AFTER_MS, early.signal).then(() => 'slow' as const)]);
+    early.abort();
     if (soon === true || signal.aborted) return [];
     const [alive, hops] = await Promise.all([target, hopAliases(name, ctx).then((h) => staleAmong(h, ctx, HOP_PROBE_MS, signal))]);
     return alive || signal.aborted ? [] : [name, ...hops];
   }
+  // No login of the target's own: a new one goes through its jump hosts' logins, which may be stale.
   return staleAmong(await hopAliases(name, ctx), ctx, PROBE_MS, signal);
+}
+
+/** Resolves true after ms, or false at once when the signal aborts first. */
+function delay(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve(true);
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 /** Ends masters that do not answer: `-O exit`, and their pid when that did not end them. */
@@ -102,7 +123,8 @@ export interface TargetRun extends RunResult {
  * PROBE_MS (a laptop that slept or changed network: `-O check` says running,
  * the TCP connection behind it leads nowhere and keepalives would take 90 s),
  * the ssh is ended, the stale logins are closed, and it runs again on one new
- * login. A live login costs one probe that runs beside the command: no wait.
+ * login. The watch starts only when the command has not finished within
+ * WATCH_AFTER_MS, and runs beside it: a live login never waits for it.
  */
 export async function sshToTarget(name: string, args: string[], ctx: Context, options: RunOptions = {}): Promise<TargetRun> {
   if (!multiplexing(ctx)) return { ...(await ssh(args, ctx, options)), replaced: [] };
