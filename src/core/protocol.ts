@@ -191,7 +191,7 @@ export const ERROR_CODES = {
     check: () => 'Fix the environment with setup --env (venv:PATH, conda:NAME, module:NAME or cmd:COMMAND).',
   },
   'jupyter-not-found': {
-    means: 'no jupyter on PATH after the environment, or no Python for it',
+    means: 'neither jupyter nor jupyter-APP on PATH after the environment, or no Python for it',
     hint: (p) => `Install Jupyter on ${p.host}, or set the environment that has it: jupyter-ssh-setup setup --name ${p.name} --env conda:NAME`,
   },
   'jupyter-app-missing': {

@@ -1,4 +1,4 @@
-import { access, constants, realpath } from 'node:fs/promises';
+import { access, constants, open, realpath } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { RuntimeFailure } from '../errors.js';
 import { runProcess } from './ssh.js';
@@ -13,7 +13,8 @@ export interface DemoTools {
 }
 
 const INSTALL_SSH = 'Debian/Ubuntu: sudo apt-get install openssh-client openssh-server (the demo starts an sshd of its own; the system service is not needed). Fedora: sudo dnf install openssh-server openssh-clients.';
-const INSTALL_JUPYTER = 'Debian/Ubuntu: sudo apt-get install jupyter-server python3-ipykernel (or pip install jupyterlab in a venv and put its bin/ on PATH).';
+// jupyter-core gives the `jupyter` command; jupyter-server alone has only jupyter-server (enough for the demo).
+const INSTALL_JUPYTER = 'Debian/Ubuntu: sudo apt-get install jupyter-core jupyter-server python3-ipykernel (or pip install jupyterlab in a venv and put its bin/ on PATH).';
 
 async function isExecutable(path: string): Promise<boolean> {
   return access(path, constants.X_OK).then(
@@ -79,6 +80,40 @@ export async function findDemoTools(env: NodeJS.ProcessEnv, dirs = SYSTEM_DIRS):
     if (chosen) return { sshd, jupyter, app: chosen.app, jupyterVersion: chosen.version };
     incomplete ||= jupyter;
   }
+  const direct = await findAppProgram(env, dirs.jupyter);
+  if (direct.tools) return { sshd, ...direct.tools };
+  incomplete ||= direct.incomplete ?? '';
   if (incomplete) throw new RuntimeFailure(`the demo needs Jupyter Server (or notebook, or lab) and ipykernel; ${incomplete} has not both`, INSTALL_JUPYTER);
-  throw new RuntimeFailure('the demo needs Jupyter, which is not installed (no jupyter on PATH)', INSTALL_JUPYTER);
+  throw new RuntimeFailure('the demo needs Jupyter, which is not installed (no jupyter, jupyter-lab, jupyter-server or jupyter-notebook on PATH)', INSTALL_JUPYTER);
+}
+
+const APP_PACKAGE = { lab: 'jupyterlab', server: 'jupyter_server', notebook: 'notebook' } as const;
+
+/**
+ * Without a `jupyter` that has it all (Debian's jupyter-server package ships
+ * jupyter-server but not jupyter-core's `jupyter`): jupyter-APP itself, as the
+ * launch script runs it, when its own Python has ipykernel.
+ */
+async function findAppProgram(env: NodeJS.ProcessEnv, extra: string[]): Promise<{ tools?: Omit<DemoTools, 'sshd'>; incomplete?: string }> {
+  let incomplete: string | undefined;
+  for (const app of ['lab', 'server', 'notebook'] as const) {
+    for (const program of await findExecutables(`jupyter-${app}`, env, extra)) {
+      const r = await runProcess(program, ['--version'], { timeoutMs: 30_000 });
+      const version = r.stdout.trim().split('\n').at(-1)?.trim();
+      if (r.exitCode !== 0 || !version) continue;
+      if (await hasKernel(program)) return { tools: { jupyter: program, app, jupyterVersion: `${APP_PACKAGE[app]} ${version}` } };
+      incomplete ||= program;
+    }
+  }
+  return { incomplete };
+}
+
+/** True when the interpreter on PROGRAM's #! line imports ipykernel. */
+async function hasKernel(program: string): Promise<boolean> {
+  const file = await open(program, 'r');
+  const head = await file.read(Buffer.alloc(256), 0, 256, 0).finally(() => file.close());
+  const interpreter = /^#!\s*(\S.*)/.exec(head.buffer.subarray(0, head.bytesRead).toString('utf8').split('\n')[0]!)?.[1]?.trim().split(/\s+/);
+  if (!interpreter) return false;
+  const r = await runProcess(interpreter[0]!, [...interpreter.slice(1), '-c', 'import ipykernel'], { timeoutMs: 30_000 });
+  return r.exitCode === 0;
 }

@@ -157,9 +157,7 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>, waitMs
   let delay = 10;
   for (;;) {
     try {
-      const handle = await fs.open(lockPath, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await createLock(lockPath);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -179,6 +177,27 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>, waitMs
     return await fn();
   } finally {
     await fs.rm(lockPath, { force: true });
+  }
+}
+
+let lockSerial = 0;
+/**
+ * Creates the lock file with our PID already in it (written aside, then
+ * hard-linked to its name, which fails with EEXIST when it is there): another
+ * holder never reads it empty between the create and the write, takes it for
+ * garbage and breaks it. A file system without hard links gets open('wx').
+ */
+async function createLock(lockPath: string): Promise<void> {
+  const aside = `${lockPath}.${process.pid}.${++lockSerial}`;
+  await fs.writeFile(aside, String(process.pid), { mode: 0o600 });
+  try {
+    await fs.link(aside, lockPath);
+  } catch (error) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    const handle = await fs.open(lockPath, 'wx', 0o600);
+    await handle.writeFile(String(process.pid)).finally(() => handle.close());
+  } finally {
+    await fs.rm(aside, { force: true });
   }
 }
 

@@ -85,14 +85,16 @@ s('status: running, with the connection file of this job: node, port and token',
   assert.is(r.json.timeLeft, '59:48');
 });
 
-s('status with JSS_WAIT_MS of a running job waits for its connection file and answers within a moment of it', async () => {
+// No sub-second bound in these (a loaded 2-core machine misses it; the bench measures speed):
+// a wait far longer than the bound shows the answer came with the file, not with the deadline.
+s('status with JSS_WAIT_MS of a running job waits for its connection file and answers with it, not at the deadline', async () => {
   const bed = makeBed(slurm);
   bed.run('start');
   bed.set('squeue.out', 'RUNNING|None|2030-01-02T03:04:05|gpu7|0:01|59:59|1:00:00|jupyter-q\n');
   // A connection file of an older job does not count.
   writeFileSync(join(bed.dir, 'connection.json'), '{"name":"q","jobId":"40","node":"gpu1","host":"gpu1","addr":"10.1.2.1","port":1,"token":"x","pid":1,"app":"lab","startedAt":"x"}\n');
   const started = Date.now();
-  const child = spawn('sh', [bed.script, 'status'], { env: { PATH: bed.bin, HOME: bed.home, FAKE: bed.fake, JSS_WAIT_MS: '3000' } });
+  const child = spawn('sh', [bed.script, 'status'], { env: { PATH: bed.bin, HOME: bed.home, FAKE: bed.fake, JSS_WAIT_MS: '30000' } });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const done = new Promise<number>((resolve) => child.on('close', () => resolve(Date.now())));
@@ -105,7 +107,7 @@ s('status with JSS_WAIT_MS of a running job waits for its connection file and an
   assert.is(json.running, true);
   assert.is(json.port, 40123);
   assert.ok(written - started >= 350);
-  assert.ok(ended - written < 300, `answered ${ended - written} ms after the file appeared`);
+  assert.ok(ended - written < 10_000, `answered ${ended - written} ms after the file appeared (the wait was 30 s)`);
 });
 
 s('status without JSS_WAIT_MS answers at once: running, Jupyter not answering yet', () => {
@@ -114,7 +116,7 @@ s('status without JSS_WAIT_MS answers at once: running, Jupyter not answering ye
   bed.set('squeue.out', 'RUNNING|None|2030-01-02T03:04:05|gpu7|0:01|59:59|1:00:00|jupyter-q\n');
   const t = Date.now();
   const r = bed.run('status');
-  assert.ok(Date.now() - t < 1000);
+  assert.ok(Date.now() - t < 10_000, `${Date.now() - t} ms`);
   assert.is(r.json.state, 'RUNNING');
   assert.is(r.json.running, false);
   assert.is(r.json.host, 'gpu7');
@@ -124,7 +126,7 @@ s('status with JSS_WAIT_MS of a queued job answers once the job script marks its
   const bed = makeBed(slurm);
   bed.run('start');
   bed.set('squeue.out', 'PENDING|Priority|N/A||0:00|1:00:00|1:00:00|jupyter-q\n');
-  const child = spawn('sh', [bed.script, 'status'], { env: { PATH: bed.bin, HOME: bed.home, FAKE: bed.fake, JSS_WAIT_MS: '5000' } });
+  const child = spawn('sh', [bed.script, 'status'], { env: { PATH: bed.bin, HOME: bed.home, FAKE: bed.fake, JSS_WAIT_MS: '30000' } });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const done = new Promise<number>((resolve) => child.on('close', () => resolve(Date.now())));
@@ -133,7 +135,7 @@ s('status with JSS_WAIT_MS of a queued job answers once the job script marks its
   writeFileSync(join(bed.dir, 'job.started'), '41 gpu7\n');
   const marked = Date.now();
   const ended = await done;
-  assert.ok(ended - marked < 700, `answered ${ended - marked} ms after the mark`);
+  assert.ok(ended - marked < 10_000, `answered ${ended - marked} ms after the mark (the wait was 30 s)`);
   const json = JSON.parse(out.trim());
   assert.is(json.state, 'RUNNING');
   assert.is(json.host, 'gpu7');
@@ -145,10 +147,10 @@ s('status with JSS_WAIT_MS of a queued job that does not start answers after abo
   bed.run('start');
   bed.set('squeue.out', 'PENDING|Priority|N/A||0:00|1:00:00|1:00:00|jupyter-q\n');
   const t = Date.now();
-  const r = bed.run('status', { JSS_WAIT_MS: '800' });
+  const r = bed.run('status', { JSS_WAIT_MS: '2000' });
   const took = Date.now() - t;
   assert.is(r.json.state, 'PENDING');
-  assert.ok(took >= 700 && took < 2500, `took ${took} ms`);
+  assert.ok(took >= 1500 && took < 15_000, `took ${took} ms`);
 });
 
 s('status: "Socket timed out" is a transient answer, not a failure; start then refuses to guess', () => {

@@ -10,7 +10,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, mkdtempSync, mkdirSync, writeFileSync, chmodSync, existsSync, statSync, symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, mkdirSync, writeFileSync, chmodSync, existsSync, statSync, symlinkSync, rmSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { renderLaunchScript } from '../../src/core/plan.js';
 import { renderJobScript } from '../../src/core/batch.js';
 import { validateProfile, type Profile, type ProfileInput } from '../../src/core/profile.js';
 import { reportMissing } from '../helpers/tools.js';
+import { jupyterServerOnly } from '../helpers/debian-jupyter-server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const profilesDir = join(root, 'fixtures/batch/profiles');
@@ -157,7 +158,10 @@ interface JobRun {
   output: () => string;
 }
 
-function startJob(input: ProfileInput, setup: (home: string, fake: string, bin: string) => void = () => {}, jobEnv: Record<string, string> = { SLURM_JOB_ID: '77', SLURM_SUBMIT_HOST: 'localhost' }): JobRun {
+/** Every job started, so that j.after stops those a failed test left running. */
+const runs: JobRun[] = [];
+
+function startJob(input: ProfileInput, setup: (home: string, fake: string, bin: string) => void = () => {}, jobEnv: Record<string, string> = { SLURM_JOB_ID: '77', SLURM_SUBMIT_HOST: 'localhost' }, systemPath = '/usr/bin:/bin'): JobRun {
   const base = mkdtempSync(join(scratch, 'job-'));
   const home = join(base, 'home');
   const fake = join(base, 'fake');
@@ -173,13 +177,15 @@ function startJob(input: ProfileInput, setup: (home: string, fake: string, bin: 
   writeFileSync(job, renderJobScript(profile));
   const child = spawn('bash', [job], {
     cwd: home,
-    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home, FAKE: fake, ...jobEnv, JSS_NODE_ADDR: '127.0.0.1' },
+    env: { PATH: `${bin}:${systemPath}`, HOME: home, FAKE: fake, ...jobEnv, JSS_NODE_ADDR: '127.0.0.1' },
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { home, fake, dir: join(home, '.jupyter-ssh-setup', profile.name), child, exited, output: () => out };
+  const run = { home, fake, dir: join(home, '.jupyter-ssh-setup', profile.name), child, exited, output: () => out };
+  runs.push(run);
+  return run;
 }
 
 async function waitForFile(path: string, ms: number): Promise<boolean> {
@@ -222,6 +228,28 @@ j('writes a 0600 connection file once Jupyter answers; the token is only in the 
   assert.is(ok.status, 200);
   // The scheduler cancels the job: TERM to the job script.
   await assertEndsOn(run, 'SIGTERM', '77 143\n', info.port);
+});
+
+j('a node with jupyter-server but no jupyter (Debian\'s jupyter-server package): the job runs jupyter-server', async () => {
+  const system = jupyterServerOnly([]);
+  try {
+    const run = startJob(
+      { name: 'jsonly', host: 'login', launcher: 'slurm', app: 'server' },
+      (_h, _f, bin) => {
+        for (const name of ['jupyter-server', 'jupyter-lab']) rmSync(join(bin, name));
+        renameSync(join(bin, 'jupyter'), join(bin, 'jupyter-server'));
+      },
+      undefined,
+      system.bin,
+    );
+    const conn = join(run.dir, 'connection.json');
+    assert.ok(await waitForFile(conn, 15_000), `no connection file:\n${run.output()}`);
+    const info = JSON.parse(readFileSync(conn, 'utf8'));
+    assert.is((await fetch(`http://127.0.0.1:${info.port}/api/status`, { headers: { Authorization: `token ${info.token}` } })).status, 200);
+    await assertEndsOn(run, 'SIGTERM', '77 143\n', info.port);
+  } finally {
+    system.remove();
+  }
 });
 
 j('LSF: the job id from LSB_JOBID; the run limit\'s USR2 stops Jupyter and leaves exit code 140', async () => {
@@ -284,7 +312,13 @@ j('a missing image fails the job at once with a clear message', async () => {
   assert.match(run.output(), 'missing.sif is not on');
 });
 
-j.after(() => {
+j.after(async () => {
+  for (const run of runs) {
+    if (run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  }
   execFileSync('rm', ['-rf', scratch]);
 });
 

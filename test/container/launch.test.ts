@@ -117,7 +117,7 @@ esac
 /**
  * An apptainer/singularity stand-in: 'exec [opts] IMAGE jupyter APP ... --port=P'
  * runs a tiny HTTP server on 127.0.0.1:P (named jupyter in ps) that exits on
- * POST /api/shutdown; 'exec IMAGE jupyter APP --version' prints a version.
+ * POST /api/shutdown; 'exec IMAGE jupyter-APP --version' prints a version.
  */
 const FAKE_APPTAINER = String.raw`#!/bin/sh
 s=$FAKE_STATE
@@ -223,7 +223,7 @@ t('docker: start runs the container detached, on 127.0.0.1 only, token through a
       '--env-file', join(r.home, '.jupyter-ssh-setup/box/token.env'), '-v', `${dir}:${dir}`, '-w', dir,
       '-v', '/data:/data:ro', '--mount', 'type=bind,src=/scratch,dst=/scratch', '--gpus', 'all',
       '-d', '-p', '127.0.0.1:8899:8899', 'quay.io/jupyter/base-notebook:2024-01-15',
-      'jupyter', 'lab', '--no-browser', '--ip=0.0.0.0', '--port=8899', '--port-retries=0', `--notebook-dir=${dir}`, '--allow-root',
+      'jupyter-lab', '--no-browser', '--ip=0.0.0.0', '--port=8899', '--port-retries=0', `--notebook-dir=${dir}`, '--allow-root',
     ]);
     assert.is(readFileSync(join(r.state, 'run-token'), 'utf8'), token, 'the engine got the token from --env-file');
     assert.is(readFileSync(join(r.state, 'run-env-file-mode'), 'utf8').trim(), '0o600', 'a file only we can read');
@@ -405,7 +405,7 @@ t('check reports the engine, the image and Jupyter in it', () => {
       jupyter: 'quay.io/jupyter/base-notebook:2024-01-15 (podman 4.3.1)', app: 'server', version: '1.23.3',
       engine: 'podman', engineVersion: '4.3.1', image: 'quay.io/jupyter/base-notebook:2024-01-15', imagePresent: true, bind: 'tcp',
     });
-    assert.ok(r.calls().includes('docker run --rm --pull=never quay.io/jupyter/base-notebook:2024-01-15 jupyter server --version'));
+    assert.ok(r.calls().includes('docker run --rm --pull=never quay.io/jupyter/base-notebook:2024-01-15 jupyter-server --version'));
   } finally {
     r.cleanup();
   }
@@ -428,7 +428,7 @@ t('--bind socket: no published port, our user, a 0600 socket in a mounted 0700 d
     assert.not.ok(args.includes('-p'), 'nothing published');
     assert.equal(args.slice(args.indexOf('-d')), [
       '-d', '-v', `${dir}:${dir}`, '-e', `HOME=${dir}`, '--user', `${id('-u')}:${id('-g')}`,
-      'quay.io/jupyter/base-notebook:2024-01-15', 'jupyter', 'lab', '--no-browser', `--sock=${sock}`, '--sock-mode=0600', `--notebook-dir=${r.home}`,
+      'quay.io/jupyter/base-notebook:2024-01-15', 'jupyter-lab', '--no-browser', `--sock=${sock}`, '--sock-mode=0600', `--notebook-dir=${r.home}`,
       ...(id('-u') === '0' ? ['--allow-root'] : []),
     ]);
     assert.is(statSync(dir).mode & 0o777, 0o700);
@@ -528,7 +528,7 @@ t('apptainer: exec [--nv] [--bind] IMAGE jupyter on 127.0.0.1, detached; stop en
     assert.is(out.reply.engine, 'apptainer');
     assert.equal(r.runArgs(), [
       '--nv', '--bind', '/tmp', '--bind', '/scratch:/scratch', '--mount', 'type=bind,source=/a,destination=/b', '--pwd', '/tmp',
-      join(r.home, 'images/jupyter.sif'), 'jupyter', 'server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', '--notebook-dir=/tmp',
+      join(r.home, 'images/jupyter.sif'), 'jupyter-server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', '--notebook-dir=/tmp',
       ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
     ]);
     assert.is(readFileSync(join(r.state, 'run-token'), 'utf8'), out.reply.token);

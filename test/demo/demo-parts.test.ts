@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseApp, findDemoTools, parseJupyterVersions } from '../../src/io/demo-tools.js';
 import { decodeFrames, encodeTextFrame } from '../../src/io/demo-kernel.js';
+import { jupyterServerOnly } from '../helpers/debian-jupyter-server.js';
+import { needing } from '../helpers/tools.js';
 
 const DEBIAN_12 = `Selected Jupyter core packages...
 IPython          : 8.5.0
@@ -56,11 +58,31 @@ test('no sshd: one line and the fix', async () => {
   );
 });
 
-test('no jupyter: one line and the fix', async () => {
+test('no jupyter: one line and the fix, naming the package of the jupyter command too', async () => {
   assert.is(
     await failure({ ssh: 'exit 0', 'ssh-keygen': 'exit 0', sshd: 'exit 0' }),
-    'the demo needs Jupyter, which is not installed (no jupyter on PATH)\nDebian/Ubuntu: sudo apt-get install jupyter-server python3-ipykernel (or pip install jupyterlab in a venv and put its bin/ on PATH).',
+    'the demo needs Jupyter, which is not installed (no jupyter, jupyter-lab, jupyter-server or jupyter-notebook on PATH)\nDebian/Ubuntu: sudo apt-get install jupyter-core jupyter-server python3-ipykernel (or pip install jupyterlab in a venv and put its bin/ on PATH).',
   );
+});
+
+// Issue 22, item 2: Debian's jupyter-server package has jupyter-server, not jupyter (jupyter-core's).
+needing(test, 'jupyter-server')("no jupyter, only Debian's jupyter-server and ipykernel: the demo runs jupyter-server itself", async () => {
+  const only = jupyterServerOnly();
+  const fakes = fakePath({ ssh: 'exit 0', 'ssh-keygen': 'exit 0', sshd: 'exit 0' });
+  try {
+    const tools = await findDemoTools({ PATH: `${fakes}:${only.bin}` }, none);
+    assert.is(tools.jupyter, join(only.bin, 'jupyter-server'));
+    assert.is(tools.app, 'server');
+    assert.match(tools.jupyterVersion, /^jupyter_server \d+\.\d+/);
+  } finally {
+    only.remove();
+    rmSync(fakes, { recursive: true, force: true });
+  }
+});
+
+test('no jupyter, and a jupyter-server whose Python has no ipykernel: it is named', async () => {
+  const msg = await failure({ ssh: 'exit 0', 'ssh-keygen': 'exit 0', sshd: 'exit 0', 'jupyter-server': 'echo 2.1.0' });
+  assert.match(msg, /^the demo needs Jupyter Server \(or notebook, or lab\) and ipykernel; \/.*\/jupyter-server has not both\n/);
 });
 
 test('a jupyter without a kernel (or a broken shim) is named', async () => {

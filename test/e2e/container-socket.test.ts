@@ -13,11 +13,13 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, chownSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, connectAs, userBash, resetUser, runInKernel, root, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, connectAs, userBash, resetUser, runInKernel, root, endingOnFailure, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('a container target on a Unix socket on the test bed (podman on gpu)');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
 let bed: BedState;
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => bed);
 const IMAGE = 'localhost/jss-jupyter:test';
 const CONTAINERS_CONF = '/var/cache/jss-bed/containers.conf';
 const containerSh = join(root, 'test/bed/container.sh');
@@ -55,7 +57,7 @@ function onGpu(...argv: string[]) {
 
 const figures: string[] = [];
 
-it('start: no published port, no TCP listener of Jupyter, a 0600 socket of the user only, a kernel through the tunnel; stop leaves nothing', async () => {
+it('start: no published port, no TCP listener of Jupyter, a 0600 socket of the user only, a kernel through the tunnel; stop leaves nothing', guard(async () => {
   mkdirSync(join(bed.home, 'nb'), { recursive: true });
   chownSync(join(bed.home, 'nb'), bed.uid, bed.uid);
   const s = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'csock', '--host', bed.hosts.gpu.addr, '--jump', `jssbed@${bed.hosts.login.addr}`, '--container', 'podman', '--image', IMAGE, '--app', 'server', '--notebook-dir', '~/nb', '--local-port', '18893']);
@@ -106,9 +108,9 @@ it('start: no published port, no TCP listener of Jupyter, a 0600 socket of the u
   assert.is(stop.code, 0, stop.stderr);
   assert.equal(await containers(), [], 'podman ps -a shows none');
   assert.not.ok(existsSync(sock), 'the socket is gone after stop');
-});
+}));
 
-it('shell functions: remote_notebook_start reaches the container over its socket; stop removes both', async () => {
+it('shell functions: remote_notebook_start reaches the container over its socket; stop removes both', guard(async () => {
   const r = await userBash(bed, 'remote_notebook_start csock', 120_000);
   assert.is(r.code, 0, r.stderr);
   const m = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48})/.exec(r.stdout);
@@ -121,6 +123,6 @@ it('shell functions: remote_notebook_start reaches the container over its socket
   assert.equal(await containers(), []);
   assert.not.ok(existsSync(sock));
   if (figures.length) console.log(figures.join('\n'));
-});
+}));
 
 e2e.run();

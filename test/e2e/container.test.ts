@@ -11,11 +11,13 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, asUser, userBash, resetUser, portIsFree, runInKernel, waitFor, root, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, asUser, userBash, resetUser, portIsFree, runInKernel, waitFor, root, endingOnFailure, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('containers on the test bed (podman on gpu, through the jump host)');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
 let bed: BedState;
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => bed);
 const IMAGE = 'localhost/jss-jupyter:test';
 const LOGIN_HOP = 'jssbed@10.200.1.2';
 const CONTAINERS_CONF = '/var/cache/jss-bed/containers.conf';
@@ -66,38 +68,38 @@ async function setup(...args: string[]) {
   return r;
 }
 
-it('the bed: docker on gpu is root podman for the test user', async () => {
+it('the bed: docker on gpu is root podman for the test user', guard(async () => {
   const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', '-J', LOGIN_HOP, 'jssbed@10.200.2.2', 'docker version']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'Podman Engine');
-});
+}));
 
-it('the bed: that docker, like sudo-based docker on shared servers, passes none of our environment on (issue 12)', async () => {
+it('the bed: that docker, like sudo-based docker on shared servers, passes none of our environment on (issue 12)', guard(async () => {
   const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', '-J', LOGIN_HOP, 'jssbed@10.200.2.2', `JSS_PROBE=seen docker run --rm --pull=never -e JSS_PROBE ${IMAGE} sh -c 'echo "[\${JSS_PROBE:-}]"'`]);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout.trim(), '[]', 'the variable named by -e arrives empty');
-});
+}));
 
-it('setup --container docker through the jump host', async () => {
+it('setup --container docker through the jump host', guard(async () => {
   mkdirSync(join(bed.home, 'nb'), { recursive: true });
   chownSync(join(bed.home, 'nb'), bed.uid, bed.uid);
   await setup('--name', 'ctr', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'docker', '--image', IMAGE, '--app', 'server', '--notebook-dir', '~/nb', '--remote-port', '18890', '--local-port', '18890', '--bind', 'tcp');
   const r = await asUser(bed, ['ssh', '-o', 'BatchMode=yes', 'ctr', 'hostname']);
   assert.is(r.stdout.trim(), 'gpu', r.stderr);
-});
+}));
 
-it('doctor: the engine and the image are there, Jupyter runs in it', async () => {
+it('doctor: the engine and the image are there, Jupyter runs in it', guard(async () => {
   const r = await cli(bed, ['doctor', 'ctr', '--json'], 120_000);
   const report = JSON.parse(r.stdout);
   assert.is(report.ok, true, r.stdout);
   const jupyter = report.checks.find((c: { check: string }) => c.check === 'Jupyter');
   assert.match(jupyter.detail, `jupyter server 1.23.3 at ${IMAGE} (podman 4.3.1)`);
-});
+}));
 
 let token = '';
 let localPort = 0;
 
-it('start: a container of the profile, published on 127.0.0.1 only, and a URL that answers', async () => {
+it('start: a container of the profile, published on 127.0.0.1 only, and a URL that answers', guard(async () => {
   const started = Date.now();
   const r = await cli(bed, ['start', 'ctr', '--json'], 120_000);
   assert.is(r.code, 0, r.stderr);
@@ -115,9 +117,9 @@ it('start: a container of the profile, published on 127.0.0.1 only, and a URL th
   const conn = JSON.parse(readFileSync(join(bed.home, '.jupyter-ssh-setup/ctr/connection.json'), 'utf8'));
   assert.is(conn.container, 'jss-ctr');
   assert.is(conn.engine, 'podman');
-});
+}));
 
-it('a kernel runs code inside the container, in the mounted notebook directory', async () => {
+it('a kernel runs code inside the container, in the mounted notebook directory', guard(async () => {
   const out = await runInKernel(
     localPort,
     token,
@@ -128,14 +130,14 @@ it('a kernel runs code inside the container, in the mounted notebook directory',
   assert.is(containerenv, 'True', '/run/.containerenv exists: a podman container');
   assert.is(cwd, join(bed.home, 'nb'));
   assert.is(readFileSync(join(bed.home, 'nb/from-kernel.txt'), 'utf8'), 'hi', 'the notebook directory is the host one');
-});
+}));
 
-it('the token is in no process command line (host or container)', async () => {
+it('the token is in no process command line (host or container)', guard(async () => {
   const ps = await execa('ps', ['-eo', 'args']);
   assert.not.ok(String(ps.stdout).includes(token));
-});
+}));
 
-it('status shows it; a second start reuses the same container', async () => {
+it('status shows it; a second start reuses the same container', guard(async () => {
   const s = await cli(bed, ['status', 'ctr', '--json']);
   const row = JSON.parse(s.stdout);
   assert.is(row.state, 'running', s.stdout);
@@ -145,9 +147,9 @@ it('status shows it; a second start reuses the same container', async () => {
   assert.is(JSON.parse(again.stdout).token, token);
   assert.is(JSON.parse(again.stdout).reused, true);
   assert.equal(await containers(), ['jss-ctr running']);
-});
+}));
 
-it('Jupyter with another token (issue 12): status gives no URL, doctor says what answers instead', async () => {
+it('Jupyter with another token (issue 12): status gives no URL, doctor says what answers instead', guard(async () => {
   // As when the engine dropped the token and Jupyter made its own: ours no longer matches.
   const connPath = join(bed.home, '.jupyter-ssh-setup/ctr/connection.json');
   const conn = readFileSync(connPath, 'utf8');
@@ -173,9 +175,9 @@ it('Jupyter with another token (issue 12): status gives no URL, doctor says what
   }
   const ok = await cli(bed, ['doctor', 'ctr', '--json'], 120_000);
   assert.is(JSON.parse(ok.stdout).checks.at(-1).detail, `Jupyter answers our token on local port ${localPort} (the tunnel to gpu port 18890)`);
-});
+}));
 
-it('stop leaves no container and a free local port', async () => {
+it('stop leaves no container and a free local port', guard(async () => {
   const r = await cli(bed, ['stop', 'ctr']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'Stopped Jupyter on ctr');
@@ -184,9 +186,9 @@ it('stop leaves no container and a free local port', async () => {
   assert.match(readFileSync(join(bed.home, '.jupyter-ssh-setup/ctr/jupyter.log'), 'utf8'), 'Jupyter Server', "Jupyter's log is kept");
   const s = JSON.parse((await cli(bed, ['status', 'ctr', '--json'])).stdout);
   assert.is(s.state, 'stopped');
-});
+}));
 
-it('the generated shell functions start and stop the container too', async () => {
+it('the generated shell functions start and stop the container too', guard(async () => {
   const r = await userBash(bed, 'remote_notebook_start ctr');
   assert.is(r.code, 0, r.stderr);
   const m = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48})/.exec(r.stdout);
@@ -197,9 +199,9 @@ it('the generated shell functions start and stop the container too', async () =>
   const stop = await userBash(bed, 'remote_notebook_stop ctr');
   assert.is(stop.code, 0, stop.stderr);
   assert.equal(await containers(), []);
-});
+}));
 
-it('--remote-port auto: the engine picks the host port; start, answer, stop', async () => {
+it('--remote-port auto: the engine picks the host port; start, answer, stop', guard(async () => {
   await setup('--name', 'ctrauto', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'podman', '--image', IMAGE, '--app', 'notebook', '--remote-port', 'auto', '--local-port', '18891', '--bind', 'tcp');
   const r = await cli(bed, ['start', 'ctrauto', '--json'], 120_000);
   assert.is(r.code, 0, r.stderr);
@@ -210,9 +212,9 @@ it('--remote-port auto: the engine picks the host port; start, answer, stop', as
   const stop = await cli(bed, ['stop', 'ctrauto']);
   assert.is(stop.code, 0, stop.stderr);
   assert.equal(await containers(), []);
-});
+}));
 
-it('a missing image is not pulled: start fails and says how to pull it', async () => {
+it('a missing image is not pulled: start fails and says how to pull it', guard(async () => {
   await setup('--name', 'noimg', '--host', '10.200.2.2', '--jump', LOGIN_HOP, '--container', 'docker', '--image', 'localhost/jss-missing:none', '--remote-port', '18892');
   const r = await cli(bed, ['start', 'noimg']);
   assert.is(r.code, 1);
@@ -221,9 +223,9 @@ it('a missing image is not pulled: start fails and says how to pull it', async (
   assert.equal(await containers(), []);
   const images = await execa('podman', ['images', '--format', '{{.Repository}}'], { env: { ...process.env, CONTAINERS_CONF } });
   assert.not.match(String(images.stdout), 'jss-missing');
-});
+}));
 
-it('teardown: container.sh down leaves no container, wrapper or sudoers line; the host network is untouched', async () => {
+it('teardown: container.sh down leaves no container, wrapper or sudoers line; the host network is untouched', guard(async () => {
   // A container left running on purpose: down must remove it.
   const r = await cli(bed, ['start', 'ctr', '--json'], 120_000);
   assert.is(r.code, 0, r.stderr);
@@ -237,6 +239,6 @@ it('teardown: container.sh down leaves no container, wrapper or sudoers line; th
   // The image stays: it is the cache for the next run.
   const exists = await execa('podman', ['image', 'exists', IMAGE], { env: { ...process.env, CONTAINERS_CONF }, reject: false });
   assert.is(exists.exitCode, 0);
-});
+}));
 
 e2e.run();

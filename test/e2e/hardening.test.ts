@@ -8,11 +8,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chownSync, rmSync, readdirSync } from 'node:fs';
 import { execa } from 'execa';
-import { bedUp, bedCommand, isRoot, cli, userBash, asUser, resetUser, livePids, runInKernel, waitFor, portIsFree, type BedState } from '../helpers/bed.js';
+import { bedUp, bedCommand, isRoot, cli, userBash, asUser, resetUser, livePids, runInKernel, waitFor, portIsFree, endingOnFailure, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('hardening on the test bed');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
 let bed: BedState;
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => bed);
 const HOP = 'jssbed@10.200.1.2';
 const CANARY = '/tmp/jss-canary';
 const weird = `nb dir it's "q" $(touch ${CANARY}) \`touch ${CANARY}\`; touch ${CANARY} | & ~ ünï`;
@@ -36,7 +38,7 @@ async function setup(...args: string[]) {
   assert.is(r.code, 0, r.stderr);
 }
 
-it('hostile but valid values are carried literally, by the CLI and by the shell functions', async () => {
+it('hostile but valid values are carried literally, by the CLI and by the shell functions', guard(async () => {
   const dir = `${bed.home}/${weird}`;
   const venv = `${bed.home}/my venv $(touch ${CANARY})`;
   mkdirSync(dir, { recursive: true });
@@ -59,9 +61,9 @@ it('hostile but valid values are carried literally, by the CLI and by the shell 
   const fn = await userBash(bed, 'remote_notebook_start odd && remote_notebook_stop odd');
   assert.is(fn.code, 0, fn.stderr);
   assert.not.ok(existsSync(CANARY), 'no value ever ran as a command');
-});
+}));
 
-it('a dead shared connection: status says the tunnel is gone, start heals it', async () => {
+it('a dead shared connection: status says the tunnel is gone, start heals it', guard(async () => {
   await setup('--name', 'gpu', '--host', '10.200.2.2', '--jump', HOP);
   const first = JSON.parse((await cli(bed, ['start', 'gpu', '--json'])).stdout);
   const check = await asUser(bed, ['ssh', '-o', 'ControlMaster=no', '-O', 'check', 'gpu']);
@@ -77,9 +79,9 @@ it('a dead shared connection: status says the tunnel is gone, start heals it', a
   const again = JSON.parse(healed.stdout);
   assert.is(again.token, first.token, 'the same server');
   assert.is((await fetch(`http://127.0.0.1:${again.localPort}/api/status?token=${again.token}`)).status, 200);
-});
+}));
 
-it('two starts at once give one server and the same URL', async () => {
+it('two starts at once give one server and the same URL', guard(async () => {
   await cli(bed, ['stop', 'gpu']);
   const [a, b] = await Promise.all([cli(bed, ['start', 'gpu', '--json']), cli(bed, ['start', 'gpu', '--json'])]);
   assert.is(a.code, 0, a.stderr);
@@ -87,9 +89,9 @@ it('two starts at once give one server and the same URL', async () => {
   assert.is(JSON.parse(a.stdout).url, JSON.parse(b.stdout).url);
   const servers = (await livePids(bed.user)).filter((p) => /jupyter-server/.test(p.args));
   assert.is(servers.length, 1);
-});
+}));
 
-it('a stale connection file naming another process: never killed, a new server starts', async () => {
+it('a stale connection file naming another process: never killed, a new server starts', guard(async () => {
   await cli(bed, ['stop', 'gpu']);
   const sleeper = execa('runuser', ['-u', bed.user, '--', 'sleep', '60'], { reject: false });
   await waitFor(async () => (await livePids(bed.user)).some((p) => p.args === 'sleep 60'), 3000);
@@ -108,9 +110,9 @@ it('a stale connection file naming another process: never killed, a new server s
   assert.ok((await livePids(bed.user)).some((p) => p.pid === pid), 'still alive');
   sleeper.kill();
   await cli(bed, ['stop', 'gpu']);
-});
+}));
 
-it('a jump host down: the live login still works; after disconnect, start fails fast and names the hop', async () => {
+it('a jump host down: the live login still works; after disconnect, start fails fast and names the hop', guard(async () => {
   assert.is((await cli(bed, ['start', 'gpu'])).code, 0);
   await bedCommand('stop-sshd', 'login');
   try {
@@ -127,9 +129,9 @@ it('a jump host down: the live login still works; after disconnect, start fails 
   } finally {
     await bedCommand('start-sshd', 'login');
   }
-});
+}));
 
-it('two setups at once: both land, the files stay valid', async () => {
+it('two setups at once: both land, the files stay valid', guard(async () => {
   const [a, b] = await Promise.all([
     cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'par1', '--host', '10.200.2.2', '--jump', HOP]),
     cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'par2', '--host', '10.200.1.2']),
@@ -143,9 +145,9 @@ it('two setups at once: both land, the files stay valid', async () => {
   const conf = readFileSync(`${bed.home}/.ssh/jupyter-ssh-setup.conf`, 'utf8');
   assert.match(conf, 'Host par1');
   assert.match(conf, 'Host par2');
-});
+}));
 
-it('a read-only or full ~/.ssh: a clear error and the files intact', async () => {
+it('a read-only or full ~/.ssh: a clear error and the files intact', guard(async () => {
   const ssh = `${bed.home}/.ssh`;
   const before = Object.fromEntries(readdirSync(ssh).filter((f) => !f.endsWith('.ctl') && !f.startsWith('jss-')).map((f) => [f, readFileSync(`${ssh}/${f}`, 'utf8')]));
   await execa('mount', ['--bind', '-o', 'ro', ssh, ssh]).catch(async () => {
@@ -176,9 +178,9 @@ it('a read-only or full ~/.ssh: a clear error and the files intact', async () =>
   } finally {
     await execa('umount', ['-l', ssh]);
   }
-});
+}));
 
-it('--reconnect: autossh brings the tunnel back after its ssh dies and after the link drops', async () => {
+it('--reconnect: autossh brings the tunnel back after its ssh dies and after the link drops', guard(async () => {
   await cli(bed, ['stop', 'gpu']);
   const r = await cli(bed, ['start', 'gpu', '--reconnect', '--json']);
   assert.is(r.code, 0, r.stderr);
@@ -209,11 +211,11 @@ it('--reconnect: autossh brings the tunnel back after its ssh dies and after the
   const stop = await cli(bed, ['stop', 'gpu']);
   assert.is(stop.code, 0, stop.stderr);
   assert.ok(await waitFor(async () => !(await livePids(bed.user)).some((p) => p.args.includes('autossh')), 5000), 'no autossh left');
-});
+}));
 
-it('stop leaves the local ports free', async () => {
+it('stop leaves the local ports free', guard(async () => {
   for (const name of ['gpu', 'odd']) await cli(bed, ['stop', name]);
   assert.ok(await waitFor(() => portIsFree(8888), 3000));
-});
+}));
 
 e2e.run();

@@ -6,11 +6,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { bedUp, isRoot, asUser, resetUser, livePids, waitFor, portIsFree, appRoot, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, asUser, resetUser, livePids, waitFor, portIsFree, appRoot, endingOnFailure, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('without connection sharing (as on Windows)');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
 let bed: BedState;
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => bed);
 
 e2e.before(async () => {
   if (!isRoot) return;
@@ -24,7 +26,7 @@ e2e.after(async () => {
 
 const noMux = (...args: string[]) => asUser(bed, ['env', 'JSS_NO_MULTIPLEX=1', process.execPath, join(appRoot, 'dist/bin.js'), ...args]);
 
-it('setup, start, status and stop work with a tunnel process and no shared connection', async () => {
+it('setup, start, status and stop work with a tunnel process and no shared connection', guard(async () => {
   const s = await noMux('setup', '--yes', '--user', 'jssbed', '--name', 'gpu', '--host', '10.200.2.2', '--jump', 'jssbed@10.200.1.2', '--app', 'server', '--local-port', '18700', '--remote-port', '18700');
   assert.is(s.code, 0, s.stderr);
   const r = await noMux('start', 'gpu', '--json');
@@ -43,6 +45,6 @@ it('setup, start, status and stop work with a tunnel process and no shared conne
   assert.is(stop.code, 0, stop.stderr);
   assert.ok(await waitFor(async () => !(await livePids(bed.user)).some((p) => /^ssh -N|jupyter/.test(p.args)), 5000), 'nothing left');
   assert.ok(await waitFor(() => portIsFree(localPort), 3000));
-});
+}));
 
 e2e.run();

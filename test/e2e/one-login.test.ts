@@ -6,9 +6,11 @@
  * client (root netns) -> login 10.200.1.2 -> gpu 10.200.2.2 (only through login)
  */
 import * as assert from 'uvu/assert';
-import { bedSuite, cli, userBash, asUser, livePids, countAccepted, portIsFree, waitFor } from '../helpers/bed.js';
+import { bedSuite, cli, userBash, asUser, livePids, countAccepted, portIsFree, waitFor, endingOnFailure } from '../helpers/bed.js';
 
 const { suite: e2e, it, ctx } = bedSuite('one login per hop');
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => ctx.bed);
 
 async function answers(url: string): Promise<number> {
   const u = new URL(url);
@@ -19,7 +21,7 @@ async function answers(url: string): Promise<number> {
 const logins = () => ({ login: countAccepted(ctx.bed, 'login'), gpu: countAccepted(ctx.bed, 'gpu') });
 const jupyters = async () => (await livePids(ctx.bed.user)).filter((p) => /jupyter/.test(p.args));
 
-it('setup: gpu behind the login node, and lgn, the login node itself', async () => {
+it('setup: gpu behind the login node, and lgn, the login node itself', guard(async () => {
   for (const args of [
     ['--name', 'gpu', '--host', '10.200.2.2', '--jump', 'jssbed@10.200.1.2', '--app', 'server', '--local-port', '18860', '--remote-port', '18860', '--bind', 'tcp'],
     ['--name', 'lgn', '--host', '10.200.1.2', '--app', 'server', '--local-port', '18861', '--remote-port', '18861'],
@@ -33,9 +35,9 @@ it('setup: gpu behind the login node, and lgn, the login node itself', async () 
   const hop = /^controlpath (.*)$/m.exec((await asUser(ctx.bed, ['ssh', '-G', 'jss-hop-10.200.1.2-jssbed'])).stdout)![1];
   const lgn = /^controlpath (.*)$/m.exec((await asUser(ctx.bed, ['ssh', '-G', 'lgn'])).stdout)![1];
   assert.is(hop, lgn);
-});
+}));
 
-it("the day's sequence logs in to login once and to gpu once, and every start answers", async () => {
+it("the day's sequence logs in to login once and to gpu once, and every start answers", guard(async () => {
   const before = logins();
   const step = async (what: string, run: () => Promise<{ code: number; stdout: string; stderr: string }>) => {
     const r = await run();
@@ -66,9 +68,9 @@ it("the day's sequence logs in to login once and to gpu once, and every start an
   assert.equal({ login: after.login - before.login, gpu: after.gpu - before.gpu }, { login: 1, gpu: 1 });
   assert.ok(await waitFor(async () => (await jupyters()).length === 0, 5000), 'no Jupyter after stop');
   assert.ok(await waitFor(() => portIsFree(18860), 3000), 'no forward after stop');
-});
+}));
 
-it('forward adds a port to the live login; status lists it; stop closes it', async () => {
+it('forward adds a port to the live login; status lists it; stop closes it', guard(async () => {
   const before = logins();
   const s = await cli(ctx.bed, ['start', 'gpu', '--json']);
   assert.is(s.code, 0, s.stderr);
@@ -87,9 +89,9 @@ it('forward adds a port to the live login; status lists it; stop closes it', asy
   assert.ok(await waitFor(() => portIsFree(18870), 3000), 'the extra forward is closed by stop');
   const after = logins();
   assert.equal({ login: after.login - before.login, gpu: after.gpu - before.gpu }, { login: 0, gpu: 0 });
-});
+}));
 
-it('disconnect --all leaves no ssh of ours; the next start logs in again, once', async () => {
+it('disconnect --all leaves no ssh of ours; the next start logs in again, once', guard(async () => {
   const d = await cli(ctx.bed, ['disconnect', '--all']);
   assert.is(d.code, 0, d.stderr);
   assert.ok(await waitFor(async () => !(await livePids(ctx.bed.user)).some((p) => /\bssh\b/.test(p.args)), 5000), JSON.stringify(await livePids(ctx.bed.user)));
@@ -100,9 +102,9 @@ it('disconnect --all leaves no ssh of ours; the next start logs in again, once',
   assert.is((await cli(ctx.bed, ['stop', 'gpu'])).code, 0);
   const after = logins();
   assert.equal({ login: after.login - before.login, gpu: after.gpu - before.gpu }, { login: 1, gpu: 1 });
-});
+}));
 
-it('remote_notebook_disconnect closes the login and its jump host\'s, but keeps a hop another open target uses', async () => {
+it('remote_notebook_disconnect closes the login and its jump host\'s, but keeps a hop another open target uses', guard(async () => {
   const open = async (alias: string) => (await asUser(ctx.bed, ['ssh', '-o', 'ControlMaster=no', '-O', 'check', alias])).code === 0;
   const hop = 'jss-hop-10.200.1.2-jssbed';
   // gpu's login (through the hop) and lgn's (the same socket as the hop) are both open.
@@ -121,9 +123,9 @@ it('remote_notebook_disconnect closes the login and its jump host\'s, but keeps 
   assert.ok(await waitFor(async () => !(await livePids(ctx.bed.user)).some((p) => /\bssh\b/.test(p.args)), 5000), JSON.stringify(await livePids(ctx.bed.user)));
   // (gpu's login open again, for the next test)
   assert.is((await asUser(ctx.bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'true'])).code, 0);
-});
+}));
 
-it('a dead master (killed, as after a laptop sleep) is replaced with one new login', async () => {
+it('a dead master (killed, as after a laptop sleep) is replaced with one new login', guard(async () => {
   const check = await asUser(ctx.bed, ['ssh', '-o', 'ControlMaster=no', '-O', 'check', 'gpu']);
   const pid = Number(/pid=(\d+)/.exec(check.stderr)?.[1]);
   assert.ok(pid > 0, check.stderr);
@@ -135,6 +137,6 @@ it('a dead master (killed, as after a laptop sleep) is replaced with one new log
   assert.is((await cli(ctx.bed, ['stop', 'gpu'])).code, 0);
   assert.is(logins().gpu - before.gpu, 1);
   await cli(ctx.bed, ['disconnect', '--all']);
-});
+}));
 
 e2e.run();

@@ -19,7 +19,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, userBash, resetUser, livePids, portIsFree, runInKernel, waitFor, root, spawnCli as spawnCliAs, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, userBash, resetUser, livePids, portIsFree, runInKernel, waitFor, root, spawnCli as spawnCliAs, endUserRuns, endingOnFailure, type BedState, type JobControl } from '../helpers/bed.js';
 
 const e2e = suite('Grid Engine launcher on the test bed');
 const SGE_BIN = '/opt/jss-sge/bin';
@@ -50,6 +50,7 @@ e2e.before(async () => {
 e2e.after(async () => {
   if (!isRoot || !hasSge || !bed) return;
   sshPath(DEFAULT_PATH);
+  await endUserRuns(bed, jobs);
   await resetUser(bed);
   await execa('bash', [sgeSh, 'down'], { reject: false });
   if (timings.length) console.log(`  timings:\n    ${timings.join('\n    ')}`);
@@ -60,6 +61,13 @@ async function ctl(...args: string[]): Promise<string> {
   const r = await execa('nsenter', ['--net=/run/netns/jss-login', 'unshare', '--uts', '--mount', 'sh', '-c', 'mount --bind /run/jss-sge/hosts /etc/hosts; hostname login; exec "$@"', 'sh', `${SGE_BIN}/${args[0]}`, ...args.slice(1)], { reject: false, timeout: 15_000 });
   return String(r.stdout).trim();
 }
+
+/** The bed user's jobs: a failed test deletes them all (and ends its processes) before the next one runs. */
+const jobs: JobControl = {
+  cancelAll: () => ctl('qdel', '-u', 'jssbed'),
+  left: () => ctl('qstat', '-u', 'jssbed'),
+};
+const guard = endingOnFailure(() => bed, jobs);
 
 /** The job's line in `qstat -u jssbed`: its state letters and queue@host, or undefined when it is gone. */
 async function jobLine(id: string): Promise<{ state: string; queue: string } | undefined> {
@@ -82,18 +90,18 @@ const netnsOfHost = (host: 'login' | 'gpu') => statSync(`/run/netns/${bed.hosts[
 const stateDir = (name: string) => join(bed?.home ?? '', '.jupyter-ssh-setup', name);
 const jupyterPids = async () => (await livePids(bed.user)).filter((p) => /jupyter/.test(p.args));
 
-it('setup: the job script has the #$ directives; the target is the login node', async () => {
+it('setup: the job script has the #$ directives; the target is the login node', guard(async () => {
   await setup('--name', 'grid', '--cpus', '2', '--partition', 'all.q', '--local-port', '18700');
   const script = readFileSync(join(bed.home, '.config/jupyter-ssh-setup/profiles/grid.launch.sh'), 'utf8');
   for (const d of ['#$ -N jupyter-grid', '#$ -l h_rt=00:10:00', '#$ -pe smp 2', '#$ -q all.q', '#$ -S /bin/bash']) assert.match(script, d);
-});
+}));
 
 let url = '';
 let token = '';
 let localPort = 0;
 let jobId = '';
 
-it('CLI start with the queue disabled: shows qw as pending with Grid Engine\'s reason, runs on gpu once enabled, the URL answers through login', async () => {
+it('CLI start with the queue disabled: shows qw as pending with Grid Engine\'s reason, runs on gpu once enabled, the URL answers through login', guard(async () => {
   await execa('bash', [sgeSh, 'disable']);
   let enabled = false;
   try {
@@ -127,18 +135,18 @@ it('CLI start with the queue disabled: shows qw as pending with Grid Engine\'s r
   assert.equal(await jobLine(jobId), { state: 'r', queue: 'all.q@gpu' });
   const res = await fetch(`http://127.0.0.1:${localPort}/api/status`, { headers: { Authorization: `token ${token}` } });
   assert.is(res.status, 200);
-});
+}));
 
-it('Jupyter runs inside the Grid Engine job on gpu: a kernel reports JOB_ID and hostname gpu, in gpu\'s network namespace', async () => {
+it('Jupyter runs inside the Grid Engine job on gpu: a kernel reports JOB_ID and hostname gpu, in gpu\'s network namespace', guard(async () => {
   const out = await runInKernel(localPort, token, 'import os, socket; print(os.environ.get("JOB_ID"), socket.gethostname())');
   assert.is(out.trim(), `${jobId} gpu`);
   const pid = JSON.parse(readFileSync(join(stateDir('grid'), 'connection.json'), 'utf8')).pid as number;
   assert.is(netnsOf(pid), netnsOfHost('gpu'));
   const ps = await execa('ps', ['-eo', 'args']);
   assert.not.ok(String(ps.stdout).includes(token), 'the token is in no command line');
-});
+}));
 
-it('status shows the state, the node and the time left; a second start reuses the job', async () => {
+it('status shows the state, the node and the time left; a second start reuses the job', guard(async () => {
   const s = await cli(bed, ['status', 'grid', '--json']);
   assert.is(s.code, 0, s.stderr);
   const row = JSON.parse(s.stdout);
@@ -156,9 +164,9 @@ it('status shows the state, the node and the time left; a second start reuses th
   assert.is(again.code, 0, again.stderr);
   assert.is(JSON.parse(again.stdout).url, url);
   assert.is(JSON.parse(again.stdout).reused, true);
-});
+}));
 
-it('restart: the job is cancelled, a fresh one runs on gpu, the same local port answers with it', async () => {
+it('restart: the job is cancelled, a fresh one runs on gpu, the same local port answers with it', guard(async () => {
   const before = jobId;
   const t = Date.now();
   const r = await cli(bed, ['restart', 'grid']);
@@ -176,9 +184,9 @@ it('restart: the job is cancelled, a fresh one runs on gpu, the same local port 
   assert.equal(await jobLine(jobId), { state: 'r', queue: 'all.q@gpu' });
   assert.is(await jobLine(before), undefined, 'the old job is gone');
   assert.is((await fetch(`${url.replace(/\?.*/, '')}api/status?token=${token}`)).status, 200);
-});
+}));
 
-it('stop: qdel, qstat empty, no Jupyter left, the local port free', async () => {
+it('stop: qdel, qstat empty, no Jupyter left, the local port free', guard(async () => {
   const t = Date.now();
   const r = await cli(bed, ['stop', 'grid']);
   assert.is(r.code, 0, r.stderr);
@@ -187,9 +195,9 @@ it('stop: qdel, qstat empty, no Jupyter left, the local port free', async () => 
   assert.is(await ctl('qstat', '-u', 'jssbed'), '');
   assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
   assert.ok(await waitFor(() => portIsFree(localPort), 3000), 'local port free');
-});
+}));
 
-it('the generated functions (POSIX sh, no Node): remote_notebook_start / status / stop', async () => {
+it('the generated functions (POSIX sh, no Node): remote_notebook_start / status / stop', guard(async () => {
   const t = Date.now();
   const r = await userBash(bed, 'remote_notebook_start grid');
   assert.is(r.code, 0, r.stderr);
@@ -208,9 +216,9 @@ it('the generated functions (POSIX sh, no Node): remote_notebook_start / status 
   assert.match(stop.stdout, `Cancelled SGE job ${id} of grid`);
   assert.is(await ctl('qstat', '-u', 'jssbed'), '');
   assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
-});
+}));
 
-it('Eqw: a job Grid Engine cannot start is reported with its error reason, and taken out of the queue', async () => {
+it('Eqw: a job Grid Engine cannot start is reported with its error reason, and taken out of the queue', guard(async () => {
   await setup('--name', 'gridbad', '--local-port', '18710', '--directive=-o /nonexistent/dir/job.log');
   const r = await cli(bed, ['start', 'gridbad']);
   assert.is(r.code, 1, r.stdout + r.stderr);
@@ -219,9 +227,9 @@ it('Eqw: a job Grid Engine cannot start is reported with its error reason, and t
   const st = await cli(bed, ['stop', 'gridbad']);
   assert.is(st.code, 0, st.stderr);
   assert.is(await ctl('qstat', '-u', 'jssbed'), '');
-});
+}));
 
-it('the launcher calls the scheduler it was set up for: Slurm\'s Torque qsub first on PATH is refused, doctor tells them apart', async () => {
+it('the launcher calls the scheduler it was set up for: Slurm\'s Torque qsub first on PATH is refused, doctor tells them apart', guard(async () => {
   sshPath(DEFAULT_PATH);
   try {
     const r = await cli(bed, ['start', 'grid']);
@@ -237,6 +245,6 @@ it('the launcher calls the scheduler it was set up for: Slurm\'s Torque qsub fir
   }
   const d = await cli(bed, ['doctor', 'grid']);
   assert.match(d.stdout + d.stderr, `SGE (SGE 8.1.9, ${SGE_BIN}/qsub) on login`);
-});
+}));
 
 e2e.run();

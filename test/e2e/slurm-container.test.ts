@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, resetUser, runInKernel, waitFor, portIsFree, root, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, resetUser, runInKernel, waitFor, portIsFree, root, endUserRuns, endingOnFailure, slurmJobs, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('a SLURM job running Jupyter in a container');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
@@ -31,14 +31,19 @@ e2e.before(async () => {
   await execa('bash', [slurmSh, 'up'], { stdout: 'ignore' });
 });
 
+// A failed start or stop cancels the user's jobs (the job's container goes with container.sh down).
+const jobs = slurmJobs('jssbed');
+const guard = endingOnFailure(() => bed, jobs);
+
 e2e.after(async () => {
   if (!isRoot || !bed) return;
   await cli(bed, ['stop', 'hpcbox']);
+  await endUserRuns(bed, jobs);
   await resetUser(bed);
   await execa('bash', [containerSh, 'down'], { reject: false });
 });
 
-it('start: job on gpu, Jupyter in a container, URL through the login node; stop leaves no container', async () => {
+it('start: job on gpu, Jupyter in a container, URL through the login node; stop leaves no container', guard(async () => {
   const s = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'hpcbox', '--host', '10.200.1.2', '--launcher', 'slurm', '--cpus', '1', '--time', '10:00', '--container', 'podman', '--image', 'localhost/jss-jupyter:test', '--app', 'server', '--local-port', '18650']);
   assert.is(s.code, 0, s.stderr);
   const r = await cli(bed, ['start', 'hpcbox', '--json'], 120_000);
@@ -54,6 +59,6 @@ it('start: job on gpu, Jupyter in a container, URL through the login node; stop 
   assert.is(stop.code, 0, stop.stderr);
   assert.ok(await waitFor(async () => (await containers()).length === 0, 20_000, 200), 'no container left');
   assert.ok(await waitFor(() => portIsFree(localPort), 5000));
-});
+}));
 
 e2e.run();

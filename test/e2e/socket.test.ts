@@ -9,11 +9,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, connectAs, userBash, resetUser, livePids, runInKernel, waitFor, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, connectAs, userBash, resetUser, livePids, runInKernel, waitFor, endingOnFailure, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('Jupyter on a Unix socket on the test bed');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
 let bed: BedState;
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => bed);
 const OTHER = 'jssother';
 
 e2e.before(async () => {
@@ -48,7 +50,7 @@ async function tcpListenersOf(pid: number): Promise<string[]> {
 
 const figures: string[] = [];
 
-it('start: no TCP listener of Jupyter on gpu, a 0600 socket only we can open, a kernel runs through the tunnel', async () => {
+it('start: no TCP listener of Jupyter on gpu, a 0600 socket only we can open, a kernel runs through the tunnel', guard(async () => {
   const s = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'gpu', '--host', bed.hosts.gpu.addr, '--jump', `jssbed@${bed.hosts.login.addr}`, '--app', 'server', '--local-port', '18870']);
   assert.is(s.code, 0, s.stderr);
   const r = await cli(bed, ['start', 'gpu', '--json']);
@@ -85,9 +87,9 @@ it('start: no TCP listener of Jupyter on gpu, a 0600 socket only we can open, a 
   assert.is(stop.code, 0, stop.stderr);
   assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
   assert.not.ok(existsSync(sock), 'the socket is gone after stop');
-});
+}));
 
-it('shell functions: remote_notebook_start forwards to the socket, status names it, stop removes it', async () => {
+it('shell functions: remote_notebook_start forwards to the socket, status names it, stop removes it', guard(async () => {
   const r = await userBash(bed, 'remote_notebook_start gpu');
   assert.is(r.code, 0, r.stderr);
   const m = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{48})/.exec(r.stdout);
@@ -107,6 +109,6 @@ it('shell functions: remote_notebook_start forwards to the socket, status names 
   assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
   assert.not.ok(existsSync(sock));
   if (figures.length) console.log(figures.join('\n'));
-});
+}));
 
 e2e.run();

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, userBash, resetUser, waitFor, root, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, userBash, resetUser, waitFor, root, endUserRuns, endingOnFailure, slurmJobs, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('stable URL on the test bed');
 const hasSlurm = existsSync('/usr/sbin/slurmctld') && existsSync('/usr/sbin/slurmd') && existsSync('/usr/sbin/munged');
@@ -30,8 +30,13 @@ e2e.before(async () => {
   }
 });
 
+// A failed test ends the user's jobs and processes (forwards, logins, Jupyter) before the next one runs.
+const jobs = hasSlurm ? slurmJobs('jssbed') : undefined;
+const guard = endingOnFailure(() => bed, jobs);
+
 e2e.after(async () => {
   if (!isRoot || !bed) return;
+  await endUserRuns(bed, jobs);
   await resetUser(bed);
   if (hasSlurm) await execa('bash', [slurmSh, 'down'], { reject: false });
 });
@@ -66,12 +71,12 @@ const timings: string[] = [];
 
 let plainUrl = '';
 
-it('plain: setup a two-hop target', async () => {
+it('plain: setup a two-hop target', guard(async () => {
   const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'steady', '--host', '10.200.2.2', '--jump', 'jssbed@10.200.1.2', '--app', 'server', '--local-port', '18710']);
   assert.is(r.code, 0, r.stderr);
-});
+}));
 
-it('plain: start; stop; start gives the same URL, and it answers each time', async () => {
+it('plain: start; stop; start gives the same URL, and it answers each time', guard(async () => {
   const first = await startJson('steady');
   plainUrl = first.url;
   assert.is(first.localPort, 18710, 'the profile\'s local port');
@@ -90,25 +95,25 @@ it('plain: start; stop; start gives the same URL, and it answers each time', asy
   assert.is(await answer(plainUrl), 200);
   const ps = await execa('ps', ['-eo', 'args']);
   assert.not.ok(String(ps.stdout).includes(first.token), 'the token is in no command line');
-});
+}));
 
-it('plain: restart keeps the URL', async () => {
+it('plain: restart keeps the URL', guard(async () => {
   const r = await cli(bed, ['restart', 'steady', '--json'], 90_000);
   assert.is(r.code, 0, r.stderr);
   assert.is(JSON.parse(r.stdout).url, plainUrl);
   assert.is(await answer(plainUrl), 200);
-});
+}));
 
-it('plain: url NAME prints it, --json gives {name,url,token,localPort,running}; status shows it too', async () => {
+it('plain: url NAME prints it, --json gives {name,url,token,localPort,running}; status shows it too', guard(async () => {
   const r = await cli(bed, ['url', 'steady']);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, plainUrl, 'one line: the URL (execa drops the final newline)');
   const j = await cli(bed, ['url', 'steady', '--json']);
   assert.equal(JSON.parse(j.stdout), { name: 'steady', url: plainUrl, token: new URL(plainUrl).searchParams.get('token'), localPort: 18710, running: true });
   assert.is(JSON.parse((await cli(bed, ['status', 'steady', '--json'])).stdout).url, plainUrl);
-});
+}));
 
-it('plain: --new-token replaces the token: a new URL that answers, the old one gets 403', async () => {
+it('plain: --new-token replaces the token: a new URL that answers, the old one gets 403', guard(async () => {
   const r = await cli(bed, ['start', 'steady', '--new-token'], 90_000);
   assert.is(r.code, 0, r.stderr);
   const m = URL_RE.exec(r.stdout);
@@ -120,9 +125,9 @@ it('plain: --new-token replaces the token: a new URL that answers, the old one g
   assert.is(await answer(plainUrl), 403, 'the old token is refused');
   assert.is(readFileSync(tokenFile('steady'), 'utf8').trim(), m![3]);
   plainUrl = m![1]!;
-});
+}));
 
-it('plain: url of a stopped target exits 1 and says what to run', async () => {
+it('plain: url of a stopped target exits 1 and says what to run', guard(async () => {
   await stop('steady');
   const r = await cli(bed, ['url', 'steady']);
   assert.is(r.code, 1);
@@ -131,9 +136,9 @@ it('plain: url of a stopped target exits 1 and says what to run', async () => {
   const j = await cli(bed, ['url', 'steady', '--json']);
   assert.is(j.code, 1);
   assert.equal(JSON.parse(j.stdout), { name: 'steady', url: null, token: null, localPort: null, running: false });
-});
+}));
 
-it('plain: the local port taken by another program: the next one, and start says the URL changed', async () => {
+it('plain: the local port taken by another program: the next one, and start says the URL changed', guard(async () => {
   const blocker: Server = createServer();
   await new Promise<void>((r) => blocker.listen(18710, '127.0.0.1', () => r()));
   try {
@@ -148,9 +153,9 @@ it('plain: the local port taken by another program: the next one, and start says
   // Freed: the usual URL again.
   assert.is((await startJson('steady')).url, plainUrl);
   await stop('steady');
-});
+}));
 
-it('plain: start opens the last forward ahead while Jupyter starts; when the start then fails, that forward is closed again', async () => {
+it('plain: start opens the last forward ahead while Jupyter starts; when the start then fails, that forward is closed again', guard(async () => {
   await startJson('steady');
   await stop('steady');
   assert.ok(existsSync(join(bed.home, '.config/jupyter-ssh-setup/state/steady.last')), 'start keeps where its forward went');
@@ -173,9 +178,9 @@ it('plain: start opens the last forward ahead while Jupyter starts; when the sta
   assert.is((await startJson('steady')).url, plainUrl);
   assert.is(await answer(plainUrl), 200);
   await stop('steady');
-});
+}));
 
-it('plain: the shell functions keep the same URL, print it with remote_notebook_url, and rotate it with --new-token', async () => {
+it('plain: the shell functions keep the same URL, print it with remote_notebook_url, and rotate it with --new-token', guard(async () => {
   const a = await userBash(bed, 'remote_notebook_start steady');
   assert.is(a.code, 0, a.stderr);
   assert.is(URL_RE.exec(a.stdout)?.[1], plainUrl, 'the token the CLI left');
@@ -197,19 +202,19 @@ it('plain: the shell functions keep the same URL, print it with remote_notebook_
   assert.is(await answer(plainUrl), 403);
   assert.is((await cli(bed, ['url', 'steady'])).stdout, fresh, 'the CLI sees the new URL');
   assert.is((await userBash(bed, 'remote_notebook_stop steady')).code, 0);
-});
+}));
 
 // ------------------------------------------------------------------ SLURM
 
 let hpcUrl = '';
 let firstJob = '';
 
-itSlurm('SLURM: setup a target on the login node', async () => {
+itSlurm('SLURM: setup a target on the login node', guard(async () => {
   const r = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'steadyhpc', '--host', '10.200.1.2', '--launcher', 'slurm', '--cpus', '1', '--time', '9:00', '--app', 'server', '--local-port', '18720']);
   assert.is(r.code, 0, r.stderr);
-});
+}));
 
-itSlurm('SLURM: start; stop; start gives the same URL from a new job, and it answers', async () => {
+itSlurm('SLURM: start; stop; start gives the same URL from a new job, and it answers', guard(async () => {
   const first = await startJson('steadyhpc');
   hpcUrl = first.url;
   firstJob = first.jobId!;
@@ -225,18 +230,18 @@ itSlurm('SLURM: start; stop; start gives the same URL from a new job, and it ans
   assert.is.not(second.jobId, firstJob, 'a new job');
   assert.is(second.url, hpcUrl, 'the same URL');
   assert.is(await answer(hpcUrl), 200);
-});
+}));
 
-itSlurm('SLURM: start says when the job ends, and status notes that little time is left (a 9-minute job: always under 10 minutes)', async () => {
+itSlurm('SLURM: start says when the job ends, and status notes that little time is left (a 9-minute job: always under 10 minutes)', guard(async () => {
   const s = await cli(bed, ['start', 'steadyhpc']);
   assert.is(s.code, 0, s.stderr);
   assert.match(s.stdout, /the job ends in \d+:\d\d \(at \d\d:\d\d\): its time limit; Jupyter stops with it/);
   const st = await cli(bed, ['status', 'steadyhpc']);
   assert.match(st.stdout, /only \d:\d\d left before the job's time limit ends it, and Jupyter with it: save your work, or get a fresh job now with jupyter-ssh-setup restart steadyhpc/);
   assert.match(JSON.parse((await cli(bed, ['status', 'steadyhpc', '--json'])).stdout).job.notice, 'only ');
-});
+}));
 
-itSlurm('SLURM: restart (a resubmitted job) keeps the URL; url and url --json', async () => {
+itSlurm('SLURM: restart (a resubmitted job) keeps the URL; url and url --json', guard(async () => {
   const r = await cli(bed, ['restart', 'steadyhpc', '--json'], 90_000);
   assert.is(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout);
@@ -245,9 +250,9 @@ itSlurm('SLURM: restart (a resubmitted job) keeps the URL; url and url --json', 
   const u = await cli(bed, ['url', 'steadyhpc']);
   assert.equal([u.code, u.stdout], [0, hpcUrl], u.stderr);
   assert.equal(JSON.parse((await cli(bed, ['url', 'steadyhpc', '--json'])).stdout), { name: 'steadyhpc', url: hpcUrl, token: info.token, localPort: 18720, running: true });
-});
+}));
 
-itSlurm('SLURM: --new-token cancels the job that has the old token; the new URL answers, the old gets 403', async () => {
+itSlurm('SLURM: --new-token cancels the job that has the old token; the new URL answers, the old gets 403', guard(async () => {
   const before = readFileSync(join(bed.home, '.jupyter-ssh-setup/steadyhpc/job.id'), 'utf8').trim();
   const next = await startJson('steadyhpc', '--new-token');
   assert.is.not(next.url, hpcUrl);
@@ -256,9 +261,9 @@ itSlurm('SLURM: --new-token cancels the job that has the old token; the new URL 
   assert.is(await answer(next.url), 200);
   assert.is(await answer(hpcUrl), 403);
   hpcUrl = next.url;
-});
+}));
 
-itSlurm('SLURM: the shell functions: the same URL across stop and start, the job end, remote_notebook_url', async () => {
+itSlurm('SLURM: the shell functions: the same URL across stop and start, the job end, remote_notebook_url', guard(async () => {
   await stop('steadyhpc');
   const a = await userBash(bed, 'remote_notebook_start steadyhpc', 90_000);
   assert.is(a.code, 0, a.stderr);
@@ -275,6 +280,6 @@ itSlurm('SLURM: the shell functions: the same URL across stop and start, the job
   assert.is((await userBash(bed, 'remote_notebook_stop steadyhpc')).code, 0);
   assert.ok(await waitFor(async () => (await answer(hpcUrl)) === 0, 5000));
   if (timings.length) console.log(`  timings: ${timings.join('; ')}`);
-});
+}));
 
 e2e.run();

@@ -11,11 +11,13 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
-import { bedUp, isRoot, resetUser, livePids, countAccepted, waitFor, appRoot, root, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, resetUser, livePids, countAccepted, waitFor, appRoot, root, endingOnFailure, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('a second factor on the login node');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
 let bed: BedState;
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => bed);
 const OTP = '/var/lib/jss-bed/otp';
 let prompts: string;
 
@@ -53,7 +55,7 @@ async function answers(url: string): Promise<number> {
   return (await fetch(`http://127.0.0.1:${u.port}/api/status?token=${u.searchParams.get('token')}`, { signal: AbortSignal.timeout(5000) })).status;
 }
 
-it('without a terminal or askpass, a hop that asks for a code fails at once, naming it', async () => {
+it('without a terminal or askpass, a hop that asks for a code fails at once, naming it', guard(async () => {
   const setup = await cli(['setup', '--yes', '--user', 'jssbed', '--name', 'lgn', '--host', '10.200.1.2', '--port', '2222', '--app', 'server', '--local-port', '18881', '--remote-port', '18881']);
   assert.is(setup.code, 0, setup.stderr);
   const started = Date.now();
@@ -61,9 +63,9 @@ it('without a terminal or askpass, a hop that asks for a code fails at once, nam
   assert.is(r.exitCode, 1, String(r.stderr));
   assert.ok(Date.now() - started < 15_000, 'fails fast, never hangs');
   assert.match(String(r.stderr), /10\.200\.1\.2|lgn/);
-});
+}));
 
-it("the day's sequence asks for one code: one login on the 2FA login node, one on gpu", async () => {
+it("the day's sequence asks for one code: one login on the 2FA login node, one on gpu", guard(async () => {
   const setup = await cli(['setup', '--yes', '--user', 'jssbed', '--name', 'gpu', '--host', '10.200.2.2', '--jump', 'jssbed@10.200.1.2:2222', '--app', 'server', '--local-port', '18880', '--remote-port', '18880']);
   assert.is(setup.code, 0, setup.stderr);
   const before = { otp: otpLogins(), gpu: countAccepted(bed, 'gpu'), prompts: promptCount() };
@@ -93,6 +95,6 @@ it("the day's sequence asks for one code: one login on the 2FA login node, one o
   );
   await ok('disconnect', cli(['disconnect', '--all']));
   assert.ok(await waitFor(async () => !(await livePids(bed.user)).some((p) => /\bssh\b/.test(p.args)), 5000), 'no ssh of ours after disconnect --all');
-});
+}));
 
 e2e.run();

@@ -115,6 +115,50 @@ export async function resetUser(bed: BedState): Promise<void> {
   await execa('sh', ['-c', `rm -f ${bed.home}/.ssh/jss-*; cp /etc/skel/.bashrc ${bed.home}/.bashrc; chown ${bed.user}: ${bed.home}/.bashrc`]);
 }
 
+/** How a suite ends its user's batch jobs: a command that cancels them all, and one that lists those left. */
+export interface JobControl {
+  cancelAll: () => Promise<unknown>;
+  left: () => Promise<string>;
+}
+
+/** USER's SLURM jobs on the bed, asked as root from login's network (the root namespace cannot reach slurmctld). */
+export function slurmJobs(user: string): JobControl {
+  const onLogin = async (...argv: string[]) => String((await execa('nsenter', ['--net=/run/netns/jss-login', ...argv], { reject: false, timeout: 15_000 })).stdout).trim();
+  return { cancelAll: () => onLogin('scancel', '-u', user), left: () => onLogin('squeue', '-h', '-u', user, '-o', '%i') };
+}
+
+/**
+ * Ends what the bed's user has running: its batch jobs (when a scheduler is
+ * given), then every process of it (Jupyter, forwards, shared logins). Files
+ * (profiles, tokens) stay, so the next test of a sequence can still use them.
+ */
+export async function endUserRuns(bed: BedState, jobs?: JobControl): Promise<void> {
+  if (jobs) {
+    await jobs.cancelAll();
+    await waitFor(async () => (await jobs.left()) === '', 20_000, 200);
+  }
+  await execa('pkill', ['-KILL', '-u', bed.user], { reject: false });
+  await waitFor(async () => (await livePids(bed.user)).length === 0, 5000);
+}
+
+/**
+ * A test body that, when it fails, first ends every job and process of the
+ * bed's user, so that one failure never leaves a job or a forward for the next
+ * test to trip on (a test that succeeds has stopped what it started itself, or
+ * hands it on to the next test on purpose). The suite's `after` ends the rest.
+ */
+export function endingOnFailure(getBed: () => BedState, jobs?: JobControl) {
+  return <T extends unknown[]>(body: (...args: T) => Promise<void>) =>
+    async (...args: T): Promise<void> => {
+      try {
+        await body(...args);
+      } catch (error) {
+        await endUserRuns(getBed(), jobs).catch(() => {});
+        throw error;
+      }
+    };
+}
+
 /** Another user of gpu connecting to a Unix socket there: the error it gets (e.g. "PermissionError"), or "connected". */
 export async function connectAs(bed: BedState, user: string, sock: string): Promise<string> {
   const py = 'import socket, sys\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect(sys.argv[1]); print("connected")\nexcept OSError as e:\n    print(type(e).__name__)';

@@ -18,6 +18,8 @@ const PACKAGE: Record<string, string> = {
   dash: 'dash',
   sshd: 'openssh-server',
   ssh: 'openssh-client',
+  'jupyter-server': 'jupyter-server',
+  ss: 'iproute2',
 };
 
 const known = new Map<string, boolean>();
@@ -52,4 +54,9 @@ export function needing(test: Test, ...programs: string[]): Test {
 /** The checks whose program is installed; the others are reported as skipped. */
 export function runnable<T extends [string, string, ...unknown[]]>(checks: T[]): T[] {
   return checks.filter(([, program]) => installed(program) || (reportMissing(program, `${program} checks`), false));
+}
+
+/** The programs that are installed (e.g. the shells to run a check in); the others are reported as skipped. */
+export function installedOf(programs: string[]): string[] {
+  return programs.filter((p) => installed(p) || (reportMissing(p, `the ${p} runs of some tests`), false));
 }

@@ -6,28 +6,28 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { askJupyter, waitForJupyter } from '../../src/io/remote.js';
 import { judgeAnswer } from '../../src/core/jupyter-answer.js';
+import { freePort } from '../helpers/ports.js';
+import { installed, needing } from '../helpers/tools.js';
 
 const TOKEN = 'a'.repeat(48);
 const OTHER = 'b'.repeat(48);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
+// Debian's jupyter-server package gives jupyter-server (`jupyter` is jupyter-core's).
+const hasJupyter = installed('jupyter-server');
+const withJupyter = needing(test, 'jupyter-server');
 const children: ChildProcess[] = [];
+/** Starts a helper process; one that cannot start fails the test that needs it, not the whole file. */
+function start(program: string, args: string[], options: Parameters<typeof spawn>[2]): void {
+  const child = spawn(program, args, options);
+  child.on('error', (e) => process.stdout.write(`could not start ${program}: ${e.message}\n`));
+  children.push(child);
+}
 const dir = mkdtempSync(join(tmpdir(), 'jss-answer-'));
 let jupyterPort = 0;
 let httpPort = 0;
@@ -37,10 +37,12 @@ test.before(async () => {
   httpPort = await freePort();
   const env = { PATH: '/usr/bin:/bin', HOME: dir, JUPYTER_TOKEN: TOKEN, JUPYTER_RUNTIME_DIR: join(dir, 'rt'), JUPYTER_CONFIG_DIR: join(dir, 'cfg'), JUPYTER_DATA_DIR: join(dir, 'data') };
   const root = process.getuid?.() === 0 ? ['--allow-root'] : [];
-  children.push(spawn('/usr/bin/jupyter', ['server', '--no-browser', '--ip=127.0.0.1', `--port=${jupyterPort}`, '--port-retries=0', ...root], { env, cwd: dir, stdio: 'ignore' }));
-  children.push(spawn('/usr/bin/python3', ['-m', 'http.server', String(httpPort), '--bind', '127.0.0.1'], { cwd: dir, stdio: 'ignore' }));
-  const answered = await waitForJupyter(jupyterPort, TOKEN, 20_000);
-  assert.is(answered?.status, 200, 'the real Jupyter came up');
+  start('python3', ['-m', 'http.server', String(httpPort), '--bind', '127.0.0.1'], { cwd: dir, stdio: 'ignore' });
+  if (hasJupyter) {
+    start('jupyter-server', ['--no-browser', '--ip=127.0.0.1', `--port=${jupyterPort}`, '--port-retries=0', ...root], { env, cwd: dir, stdio: 'ignore' });
+    const answered = await waitForJupyter(jupyterPort, TOKEN, 30_000);
+    assert.is(answered?.status, 200, 'the real Jupyter came up');
+  }
   for (let i = 0; i < 100 && !(await askJupyter(httpPort, TOKEN, 500)); i++) await new Promise((r) => setTimeout(r, 50));
 });
 
@@ -49,19 +51,19 @@ test.after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('our token: Jupyter answers it', async () => {
+withJupyter('our token: Jupyter answers it', async () => {
   assert.equal(judgeAnswer(await askJupyter(jupyterPort, TOKEN, 3000), 'local port 1'), { kind: 'ok', detail: 'Jupyter answers our token on local port 1' });
 });
 
-test('another token: Jupyter rejects ours, and the waiter stops early instead of waiting it out', async () => {
+withJupyter('another token: Jupyter rejects ours, and the waiter stops early instead of waiting it out', async () => {
   assert.equal(judgeAnswer(await askJupyter(jupyterPort, OTHER, 3000), 'local port 1'), {
     kind: 'other-token',
     detail: 'Jupyter on local port 1 rejects our token (HTTP 403): it runs with another token',
   });
   const started = Date.now();
-  const last = await waitForJupyter(jupyterPort, OTHER, 15_000);
+  const last = await waitForJupyter(jupyterPort, OTHER, 30_000);
   assert.is(last?.status, 403);
-  assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms (it would wait 30 s)`);
 });
 
 test('another program on the port', async () => {
@@ -95,9 +97,9 @@ while True:
     s.sendall(d)
 `;
 
-test('over a stream (as doctor asks through ssh -W): our token, and nothing at the other end', async () => {
+withJupyter('over a stream (as doctor asks through ssh -W): our token, and nothing at the other end', async () => {
   const ask = async (port: number, token: string) => {
-    const child = spawn('/usr/bin/python3', ['-c', RELAY, String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('python3', ['-c', RELAY, String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
     try {
       return await askJupyter(0, token, 5000, () => Duplex.from({ readable: child.stdout!, writable: child.stdin! }));
     } finally {

@@ -46,7 +46,7 @@ test('start: the Python of the venv cannot be executed: named with its path and 
       ok: false,
       name: 'gpu',
       error: 'python-failed',
-      message: `cannot run ${venv}/bin/python3 on ${hostname()}, the Python that runs jupyter (first line of ${venv}/bin/jupyter): Permission denied (exit 126)`,
+      message: `cannot run ${venv}/bin/python3 on ${hostname()}, the Python that runs jupyter-server (first line of ${venv}/bin/jupyter-server): Permission denied (exit 126)`,
     });
     assert.is(r.code, 3);
     assert.ok(r.ms < 10_000, `${r.ms} ms`);
@@ -61,7 +61,7 @@ test('check (doctor): the same, instead of reporting the jupyter it found as fin
     const r = runLaunch(home, 'check');
     assert.is(r.reply.ok, false);
     assert.is(r.reply.error, 'python-failed');
-    assert.is(r.reply.message, `cannot run ${venv}/bin/python3 on ${hostname()}, the Python that runs jupyter (first line of ${venv}/bin/jupyter): Permission denied (exit 126)`);
+    assert.is(r.reply.message, `cannot run ${venv}/bin/python3 on ${hostname()}, the Python that runs jupyter-server (first line of ${venv}/bin/jupyter-server): Permission denied (exit 126)`);
     assert.is(r.code, 3);
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runCli, withTempHome } from '../helpers/cli.js';
+import { installedOf } from '../helpers/tools.js';
 
 const setupArgs = (name: string) => ['setup', '--yes', '--name', name, '--host', `${name}.example.org`, '--user', 'u'];
 
@@ -26,7 +27,7 @@ function inShell(shell: string, home: string, script: string): { code: number; s
 test('one target: the functions without a name pick it (bash, zsh, sh)', async () => {
   await withTempHome(async (home) => {
     assert.is((await runCli(setupArgs('gpu'), { home })).code, 0);
-    for (const shell of ['bash', 'zsh', 'sh']) {
+    for (const shell of installedOf(['bash', 'zsh', 'sh'])) {
       assert.equal(inShell(shell, home, '_jss_pick ""'), { code: 0, stdout: 'gpu\n', stderr: '' }, shell);
       assert.equal(inShell(shell, home, '_jss_names'), { code: 0, stdout: 'gpu\n', stderr: '' }, shell);
       // The launch script is no target of its own.
@@ -61,7 +62,7 @@ test('no target: the functions say how to set one up', async () => {
 test('the walltime clock in the functions: scheduler clocks as seconds, when the job ends, a notice under 10 minutes (bash, zsh, sh)', async () => {
   await withTempHome(async (home) => {
     assert.is((await runCli(setupArgs('gpu'), { home })).code, 0);
-    for (const shell of ['bash', 'zsh', 'sh']) {
+    for (const shell of installedOf(['bash', 'zsh', 'sh'])) {
       assert.is(inShell(shell, home, 'for c in 45 9:58 1:02:03 2-00:00:00 UNLIMITED ""; do printf "%s," "$(_jss_secs "$c")"; done').stdout, '45,598,3723,172800,,,', shell);
       const long = inShell(shell, home, `_jss_job_clock hpc '{"ok":true,"timeLeft":"59:30"}' ends`);
       assert.match(long.stdout, /^ {2}the job ends in 59:30 \(at \d\d:\d\d\): its time limit; Jupyter stops with it\n$/, shell);
