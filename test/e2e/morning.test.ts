@@ -9,9 +9,11 @@
  */
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { bedSuite, cli, userBash, asUser, countAccepted, type Run } from '../helpers/bed.js';
+import { bedSuite, cli, userBash, asUser, countAccepted, endingOnFailure, type Run } from '../helpers/bed.js';
 
 const { suite: e2e, it, ctx } = bedSuite('a woken laptop');
+// A failed test ends the user's processes (forwards, logins, Jupyter) before the next one runs.
+const guard = endingOnFailure(() => ctx.bed);
 
 const LOGIN = '10.200.1.2';
 /** What the issue asks of start, restart and the shell functions; status, stop, url and doctor too. */
@@ -59,15 +61,15 @@ const logins = () => ({ login: countAccepted(ctx.bed, 'login'), gpu: countAccept
 
 e2e.after.each(restoreTheLink);
 
-it('setup gpu behind the login node; start gives a URL', async () => {
+it('setup gpu behind the login node; start gives a URL', guard(async () => {
   const r = await cli(ctx.bed, ['setup', '--yes', '--name', 'gpu', '--host', '10.200.2.2', '--user', 'jssbed', '--jump', `jssbed@${LOGIN}`, '--app', 'server', '--local-port', '18890']);
   assert.is(r.code, 0, r.stderr);
   const s = await cli(ctx.bed, ['start', 'gpu', '--json']);
   assert.is(s.code, 0, s.stderr);
   assert.is(await answers(JSON.parse(s.stdout).url), 200);
-});
+}));
 
-it('start after the network went away: a URL that answers within 10 s, one new login per hop', async () => {
+it('start after the network went away: a URL that answers within 10 s, one new login per hop', guard(async () => {
   const before = logins();
   assert.ok((await dropTheLink()) > 0, 'a shared login to drop');
   const r = await timed(() => cli(ctx.bed, ['start', 'gpu', '--json'], 180_000));
@@ -78,9 +80,9 @@ it('start after the network went away: a URL that answers within 10 s, one new l
   assert.is(await answers(JSON.parse(r.stdout).url), 200);
   const after = logins();
   assert.equal({ login: after.login - before.login, gpu: after.gpu - before.gpu }, { login: 1, gpu: 1 });
-});
+}));
 
-it('status, url, doctor and stop each answer within 10 s of a network that went away', async () => {
+it('status, url, doctor and stop each answer within 10 s of a network that went away', guard(async () => {
   for (const args of [['status', 'gpu'], ['url', 'gpu'], ['doctor', 'gpu'], ['stop', 'gpu']]) {
     await dropTheLink();
     const r = await timed(() => cli(ctx.bed, args));
@@ -90,9 +92,9 @@ it('status, url, doctor and stop each answer within 10 s of a network that went 
     if (args[0] === 'status' || args[0] === 'stop') assert.is(r.code, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     await restoreTheLink();
   }
-});
+}));
 
-it('restart after the network went away: a URL within 10 s', async () => {
+it('restart after the network went away: a URL within 10 s', guard(async () => {
   const s = await cli(ctx.bed, ['start', 'gpu']);
   assert.is(s.code, 0, s.stderr);
   await dropTheLink();
@@ -101,9 +103,9 @@ it('restart after the network went away: a URL within 10 s', async () => {
   assert.is(r.code, 0, r.stderr);
   assert.ok(r.ms < URL_LIMIT_MS, `restart took ${r.ms} ms`);
   assert.is(await answers(JSON.parse(r.stdout).url), 200);
-});
+}));
 
-it('remote_notebook_start (no argument) after the network went away: a URL within 10 s', async () => {
+it('remote_notebook_start (no argument) after the network went away: a URL within 10 s', guard(async () => {
   await dropTheLink();
   const r = await timed(() => userBash(ctx.bed, 'remote_notebook_start'));
   process.stdout.write(`jss-measure: remote_notebook_start after the network went away: ${r.ms} ms\n`);
@@ -117,9 +119,9 @@ it('remote_notebook_start (no argument) after the network went away: a URL withi
   const st = await timed(() => userBash(ctx.bed, 'remote_notebook_stop'));
   assert.is(st.code, 0, st.stderr);
   assert.ok(st.ms < URL_LIMIT_MS, `remote_notebook_stop took ${st.ms} ms`);
-});
+}));
 
-it('plain ssh gpu works again within 30 s: the keepalives end the stale login', async () => {
+it('plain ssh gpu works again within 30 s: the keepalives end the stale login', guard(async () => {
   const up = await asUser(ctx.bed, ['ssh', '-o', 'BatchMode=yes', 'gpu', 'true']);
   assert.is(up.code, 0, up.stderr);
   await dropTheLink();
@@ -129,6 +131,6 @@ it('plain ssh gpu works again within 30 s: the keepalives end the stale login', 
   const ms = Date.now() - t0;
   process.stdout.write(`jss-measure: plain ssh gpu works again after ${ms} ms\n`);
   assert.ok(ok && ms < 30_000, `ssh gpu worked again after ${ms} ms (ok: ${ok})`);
-});
+}));
 
 e2e.run();
