@@ -272,9 +272,10 @@ test('container target: image, GPUs and two activation steps', async () => {
   assert.is(p.notebookDir, '~/work');
   assert.is(p.localPort, 9999);
   assert.is(p.remotePort, 8888);
-  // A docker target is on a Unix socket by default (issue 15): start opens the forward, no -tunnel alias.
+  // A docker target is on a Unix socket by default (issue 15): no -tunnel alias until the socket's path there is known.
   assert.is(p.bind, undefined);
-  assert.not.match(include(home), 'box-tunnel');
+  assert.not.match(include(home), /^Host box-tunnel$/m);
+  assert.match(include(home), '# No `ssh box-tunnel` yet:');
 });
 
 test('an apptainer image has no default and is required, with the flag message', async () => {

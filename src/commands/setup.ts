@@ -12,6 +12,9 @@ import { readKnownAliases } from '../io/read-ssh-config.js';
 import { checkSshPlan } from '../io/validate-ssh.js';
 import { printPlan, tildify } from '../io/output.js';
 import { findEarlyReturn } from '../core/rc-check.js';
+import { bindOf } from '../core/profile.js';
+import { isForwardableSocket, missingTunnelReason, type RemoteFacts } from '../core/remote-facts.js';
+import { alignComments } from '../io/output.js';
 
 /** Maps the parsed flags to raw profile answers. */
 export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
@@ -162,7 +165,7 @@ export async function applySetup(profile: Profile, options: SetupOptions, ctx: C
       if (options.json) {
         ctx.stdout.write(JSON.stringify({ name: profile.name, changed: written, dryRun: false }) + '\n');
       } else {
-        printNextSteps(stored, paths, ctx);
+        printNextSteps(stored, paths, ctx, render.remoteFacts?.get(stored.name));
       }
       return 0;
     } catch (error) {
@@ -189,13 +192,17 @@ function warnEarlyReturn(rc: string, paths: Paths, ctx: Context): void {
   );
 }
 
-function printNextSteps(profile: Profile, paths: Paths, ctx: Context): void {
+function printNextSteps(profile: Profile, paths: Paths, ctx: Context, facts: RemoteFacts | undefined): void {
   const rc = tildify(paths.rc, paths.home);
-  ctx.stdout.write(`
-Set up "${profile.name}". Next:
-  source ${rc}                      # or open a new terminal
-  remote_notebook_start ${profile.name}          # or: npx jupyter-ssh-setup start ${profile.name}
-  ssh ${profile.name}                             # a shell on the target
-If something fails: npx jupyter-ssh-setup doctor ${profile.name}
-`);
+  const steps: [string, string][] = [
+    [`source ${rc}`, 'or open a new terminal'],
+    [`remote_notebook_start ${profile.name}`, `or: npx jupyter-ssh-setup start ${profile.name}`],
+    [`ssh ${profile.name}`, 'a shell on the target'],
+  ];
+  const noTunnel = profile.launcher === 'plain' && bindOf(profile) === 'socket' && !isForwardableSocket(facts?.socket);
+  ctx.stdout.write(
+    `\nSet up "${profile.name}". Next:\n${alignComments(steps)}` +
+      (noTunnel ? `Note: ${missingTunnelReason(profile.name)}.\n` : '') +
+      `If something fails: npx jupyter-ssh-setup doctor ${profile.name}\n`,
+  );
 }
