@@ -22,6 +22,16 @@ export function isForwardableSocket(path: string | undefined): path is string {
   return path !== undefined && path.length <= SOCKET_MAX && /^\/[A-Za-z0-9._/-]+$/.test(path) && !path.split('/').includes('..');
 }
 
+/**
+ * Whether a socket path learned earlier is one this profile's launch script
+ * makes (a profile changed since from plain to a container, or renamed, has
+ * another): a stale path is not written into `NAME-tunnel`.
+ */
+export function socketFitsProfile(profile: Pick<Profile, 'name' | 'container'>, socket: string): boolean {
+  if (profile.container.kind !== 'none') return socket.endsWith(`/.jupyter-ssh-setup/${profile.name}/container/jupyter.sock`);
+  return socket.endsWith(`/.jupyter-ssh-setup/${profile.name}/jupyter.sock`) || socket.endsWith(`/${profile.name}-jupyter.sock`);
+}
+
 /** What the remote's environment gives the launch script to choose its socket path from. */
 export interface SocketEnv {
   home: string;

@@ -10,7 +10,7 @@ import { CONTROL_PATH, planHops, type HopFacts } from './connection.js';
 import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
 import { UsageError } from '../errors.js';
-import { isForwardableSocket, type RemoteFacts } from './remote-facts.js';
+import { isForwardableSocket, socketFitsProfile, type RemoteFacts } from './remote-facts.js';
 
 export interface RenderOptions {
   /** The local OpenSSH understands SessionType and ForkAfterAuthentication (8.7+). */
@@ -114,7 +114,7 @@ function tunnelOf(p: Profile, options: RenderOptions): string | undefined {
   if (p.launcher !== 'plain') return undefined;
   if (bindOf(p) === 'tcp') return p.remotePort === 'auto' ? undefined : `127.0.0.1:${p.remotePort}`;
   const socket = options.remoteFacts?.get(p.name)?.socket;
-  return isForwardableSocket(socket) ? socket : undefined;
+  return isForwardableSocket(socket) && socketFitsProfile(p, socket) ? socket : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { validateProfile, validatePort, bindOf, DEFAULT_PORT, type App } from '../core/profile.js';
 import { canListenOnSocket } from '../core/remote-probe.js';
 import { listOf, messageOf, probe, selectFound } from './answers.js';
-import type { Asking, AskingRemote } from './state.js';
+import type { Asking, AskingRemote, WizardState } from './state.js';
 
 const APP_CHOICES = [
   { name: 'JupyterLab', value: 'lab', description: 'jupyter lab' },
@@ -10,9 +10,13 @@ const APP_CHOICES = [
   { name: 'Jupyter Server only', value: 'server', description: 'jupyter server, e.g. for VS Code or another client' },
 ];
 
-export async function askApp(w: AskingRemote): Promise<void> {
+export async function askApp(w: AskingRemote & Pick<WizardState, 'note'>): Promise<void> {
   if (w.flags.app !== undefined) {
     w.answers.app = w.flags.app;
+    const runs = w.remote?.apps;
+    if (runs && !runs.some((f) => f.app === w.flags.app) && listOf(w.answers.env).length === 0 && w.answers.container === 'none') {
+      w.note(`Note: jupyter ${w.flags.app} did not run on ${w.answers.name} just now${runs.length ? ` (${runs.map((f) => f.app).join(' and ')} did)` : ''}: start fails until it is installed there.`);
+    }
     return;
   }
   // What runs there is what the login saw, unless Jupyter comes from an environment or an image.

@@ -242,7 +242,7 @@ test('a socket target gets its -tunnel alias with LocalForward to the socket onc
   const sockets = profiles.filter((p) => p.launcher === 'plain' && bindOf(p) === 'socket');
   assert.ok(sockets.length >= 2, 'fixtures with socket targets');
   for (const [variant, sshHasSessionType] of [['ssh-hosts.conf', true], ['ssh-hosts.openssh-before-8.7.conf', false]] as const) {
-    const known = new Map(sockets.map((p) => [p.name, { socket: `/home/alice/.jupyter-ssh-setup/${p.name}/jupyter.sock` }]));
+    const known = new Map(sockets.map((p) => [p.name, { socket: `/home/alice/.jupyter-ssh-setup/${p.name}/${p.container.kind === 'none' ? '' : 'container/'}jupyter.sock` }]));
     const text = renderSshHosts(profiles, { sshHasSessionType, remoteFacts: known });
     const path = await scratchFile(`_known/${variant}`, text);
     for (const p of sockets) {
@@ -257,8 +257,9 @@ test('a socket target gets its -tunnel alias with LocalForward to the socket onc
     }
   }
   // A path a forward spec cannot carry (relative, a space, too long for a socket) is not written.
-  const [first] = sockets;
-  for (const bad of ['relative/jupyter.sock', '/home/a b/jupyter.sock', `/${'x'.repeat(110)}/jupyter.sock`]) {
+  const first = sockets.find((p) => p.container.kind === 'none');
+  // ... nor one another profile made (this one was a container, or had another name, when it was learned).
+  for (const bad of ['relative/jupyter.sock', '/home/a b/jupyter.sock', `/${'x'.repeat(110)}/jupyter.sock`, `/home/alice/.jupyter-ssh-setup/${first!.name}x/jupyter.sock`, `/home/alice/.jupyter-ssh-setup/${first!.name}/container/jupyter.sock`]) {
     const text = renderSshHosts([first!], { sshHasSessionType: true, remoteFacts: new Map([[first!.name, { socket: bad }]]) });
     assert.not.match(text, /LocalForward/, bad);
   }
