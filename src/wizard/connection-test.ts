@@ -9,6 +9,7 @@ import { resolvePaths } from '../io/store.js';
 import { runProcess, type RunResult } from '../io/ssh.js';
 import { alignComments, colors, tildify } from '../io/output.js';
 import { persistOf } from '../core/profile.js';
+import { multiplexing } from '../io/remote.js';
 import { explainSshFailure } from '../core/explain-ssh.js';
 import type { WizardState } from './state.js';
 
@@ -16,13 +17,14 @@ import type { WizardState } from './state.js';
 export async function offerConnectionTest(profile: Profile, w: Pick<WizardState, 'ctx' | 'options' | 'prompter' | 'aliases' | 'remote'>): Promise<void> {
   const { ctx, options, prompter } = w;
   const finalPaths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
-  const next = (ok: boolean) => alignComments([
+  const next = () => alignComments([
     [`source ${tildify(finalPaths.rc, finalPaths.home)}`, 'or open a new terminal'],
-    [`remote_notebook_start ${profile.name}`, ok && w.remote && persistOf(profile) !== 'no' ? 'reuses the login above' : 'or: npx jupyter-ssh-setup start ' + profile.name],
+    [`remote_notebook_start ${profile.name}`, `or: npx jupyter-ssh-setup start ${profile.name}`],
   ]);
   if (w.remote) {
-    // The login after the jump question worked: that was the connection test.
-    ctx.stdout.write(`\nReady: ssh ${profile.name} worked when the wizard asked what it has. Type:\n${next(true)}`);
+    // The login after the jump question worked: that was the connection test (the next steps are above).
+    const kept = persistOf(profile) !== 'no' && multiplexing(ctx) ? ` Its login stays up: the first start of ${profile.name} reuses it.` : '';
+    ctx.stdout.write(`\nReady: ssh ${profile.name} worked when the wizard asked what it has.${kept}\n`);
     return;
   }
   // The files are written now: a Ctrl+C here must not claim "nothing written".
@@ -34,8 +36,8 @@ export async function offerConnectionTest(profile: Profile, w: Pick<WizardState,
     const ok = await testConnection(profile, finalPaths, w);
     ctx.stdout.write(
       ok
-        ? `\nReady. Type:\n${next(false)}`
-        : `\nWhen ssh ${profile.name} true works, type:\n${next(false)}` + `To check hop by hop: npx jupyter-ssh-setup doctor ${profile.name}\n`,
+        ? `\nReady. Type:\n${next()}`
+        : `\nWhen ssh ${profile.name} true works, type:\n${next()}` + `To check hop by hop: npx jupyter-ssh-setup doctor ${profile.name}\n`,
     );
   }
 }

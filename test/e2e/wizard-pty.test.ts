@@ -304,7 +304,7 @@ test('on the bed: the wizard logs in after the jump question and offers what gpu
     const screen = pane.screen();
     assert.not.match(screen, "Jupyter's port on the remote", 'a socket target has no port there to ask');
     assert.not.match(screen, 'Test the connection now', 'the login already was the test');
-    assert.match(screen, /Ready: ssh gpu worked when the wizard asked what it has/);
+    assert.match(screen, /Ready: ssh gpu worked when the wizard asked what it has. Its login stays up: the first start of gpu reuses it./);
     const profile = JSON.parse(readFileSync(join(bed.home, '.config', 'jupyter-ssh-setup', 'profiles', 'gpu.json'), 'utf8'));
     assert.is(profile.app, 'notebook');
     // Part 5 through the wizard: the login learned the home, so gpu-tunnel is there at once.
