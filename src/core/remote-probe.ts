@@ -20,6 +20,8 @@ export interface RemoteProbe extends SocketEnv {
   conda: string[];
   /** Modules named like jupyter, python or conda (`module -t avail`). */
   modules: string[];
+  /** Python venvs with a `jupyter` in the usual places (~/.venv, ~/venvs/*, ...), as ~/PATH. */
+  venvs: string[];
 }
 
 const APP_ORDER: App[] = ['lab', 'notebook', 'server'];
@@ -35,7 +37,8 @@ export function parseProbeAnswer(stdout: string): RemoteProbe | undefined {
   if (start < 0 || !lines.slice(start).includes('jss-probe end')) return undefined;
   const commands = new Set<string>();
   let sgeRoot = false;
-  const probe: RemoteProbe = { home: '', apps: [], schedulers: [], containers: [], conda: [], modules: [] };
+  const probe: RemoteProbe = { home: '', apps: [], schedulers: [], containers: [], conda: [], modules: [], venvs: [] };
+  const venvs: string[] = [];
   for (const line of lines.slice(start + 1)) {
     const space = line.indexOf(' ');
     const [key, value] = space < 0 ? [line, ''] : [line.slice(0, space), line.slice(space + 1)];
@@ -47,6 +50,7 @@ export function parseProbeAnswer(stdout: string): RemoteProbe | undefined {
     else if (key === 'command') commands.add(value);
     else if (key === 'sge-root') sgeRoot = true;
     else if (key === 'conda' && value && !probe.conda.includes(value)) probe.conda.push(value);
+    else if (key === 'venv' && value.startsWith('/')) venvs.push(value);
     else if (key === 'module' && value.trim() && !probe.modules.includes(value.trim())) probe.modules.push(value.trim());
     else if (key === 'app') {
       const m = /^(lab|notebook|server) 0 (\S+)$/.exec(value);
@@ -54,6 +58,8 @@ export function parseProbeAnswer(stdout: string): RemoteProbe | undefined {
     }
   }
   if (!probe.home.startsWith('/')) return undefined;
+  // Shown and stored as ~/...: the path --env venv: takes, the same on every machine.
+  probe.venvs = venvs.map((v) => (v.startsWith(`${probe.home}/`) ? `~/${v.slice(probe.home.length + 1)}` : v));
   probe.apps.sort((a, b) => APP_ORDER.indexOf(a.app) - APP_ORDER.indexOf(b.app));
   if (commands.has('sbatch')) probe.schedulers.push('slurm');
   // qsub is PBS/Torque's or Grid Engine's (or Slurm's Torque wrapper, next to sbatch).
@@ -87,6 +93,7 @@ export function describeProbe(name: string, p: RemoteProbe): string {
     p.schedulers.length ? `scheduler ${p.schedulers.map((s) => s.toUpperCase()).join(', ')}` : 'no batch scheduler',
     p.containers.length ? `containers ${p.containers.join(', ')}` : 'no container engine',
     p.conda.length ? `conda environments ${p.conda.join(', ')}` : '',
+    p.venvs.length ? `venvs with jupyter ${p.venvs.join(', ')}` : '',
     p.modules.length ? `modules ${p.modules.slice(0, 6).join(', ')}${p.modules.length > 6 ? ', ...' : ''}` : '',
     `home ${p.home}`,
   ].filter(Boolean);

@@ -20,7 +20,7 @@ export async function askEnv(w: AskingRemote): Promise<void> {
     first
       ? { name: 'Nothing: jupyter is on the PATH already', value: 'none' }
       : { name: 'No, that is all', value: 'none' },
-    ...ENV_CHOICES.map(({ name, value, description }) => ({ name, value, description })),
+    ...ENV_CHOICES.map(({ name, value, description }) => ({ name, value, description: foundOf(w, value) ?? description })),
   ];
   const first = [...(current.length ? [{ name: `Keep: ${current.join(', ')}`, value: 'keep' }] : []), ...kinds(true)];
   let kind = await w.prompter.select({ message: 'What must be activated before Jupyter starts?', choices: first, default: first[0]!.value });
@@ -38,15 +38,22 @@ export async function askEnv(w: AskingRemote): Promise<void> {
   w.answers.env = specs;
 }
 
+/** "found on gpu: base, ml" for a kind the login found some of. */
+function foundOf(w: AskingRemote, kind: EnvKind): string | undefined {
+  const r = w.remote;
+  const found = kind === 'venv' ? r?.venvs : kind === 'conda' ? r?.conda : kind === 'module' ? r?.modules : undefined;
+  return found?.length ? `found on ${w.answers.name}: ${found.slice(0, 4).join(', ')}${found.length > 4 ? ', ...' : ''}` : undefined;
+}
+
 /** The venv path, conda environment, modules or command; what the login found is offered first. */
 async function askEnvValue(w: AskingRemote, kind: EnvKind): Promise<string> {
   const message = ENV_CHOICES.find((e) => e.value === kind)!.message;
   const validate = messageOf((v) => parseEnvSpec(`${kind}:${v.trim()}`));
-  const conda = kind === 'conda' ? (w.remote?.conda ?? []) : [];
-  if (conda.length) {
+  const found = kind === 'conda' ? (w.remote?.conda ?? []) : kind === 'venv' ? (w.remote?.venvs ?? []) : [];
+  if (found.length) {
     const picked = await w.prompter.select({
-      message: `Conda environment (found on ${w.answers.name})`,
-      choices: [...conda.map((e) => ({ name: e, value: `env:${e}` })), { name: 'Another: type a name or a prefix path', value: 'type' }],
+      message: `${kind === 'conda' ? 'Conda environment' : 'Python venv with Jupyter'} (found on ${w.answers.name})`,
+      choices: [...found.map((e) => ({ name: e, value: `env:${e}` })), { name: `Another: type ${kind === 'conda' ? 'a name or a prefix path' : 'its path'}`, value: 'type' }],
     });
     if (picked.startsWith('env:')) return picked.slice(4);
   }

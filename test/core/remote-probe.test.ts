@@ -10,7 +10,7 @@ import { runProgram } from '../helpers/cli.js';
 import { installed, reportMissing } from '../helpers/tools.js';
 
 const answer = (...lines: string[]) => ['jss-probe 1', 'home /home/alice', ...lines, 'jss-probe end', ''].join('\n');
-const base = { home: '/home/alice', apps: [], schedulers: [], containers: [], conda: [], modules: [] };
+const base = { home: '/home/alice', apps: [], schedulers: [], containers: [], conda: [], modules: [], venvs: [] };
 
 const cases: [string, string, unknown][] = [
   ['nothing but a home', answer(), base],
@@ -26,6 +26,7 @@ const cases: [string, string, unknown][] = [
   ['Grid Engine qsub by SGE_ROOT', answer('command qsub', 'sge-root'), { ...base, schedulers: ['sge'] }],
   ['LSF', answer('command bsub'), { ...base, schedulers: ['lsf'] }],
   ['containers, singularity as apptainer', answer('command docker', 'command podman', 'command singularity'), { ...base, containers: ['docker', 'podman', 'apptainer'] }],
+  ['venvs under the home as ~/', answer('venv /home/alice/venvs/jl', 'venv /opt/venv', 'venv relative'), { ...base, venvs: ['~/venvs/jl', '/opt/venv'] }],
   ['conda envs and modules, deduplicated', answer('conda base', 'conda ml', 'conda ml', 'module python/3.11', 'module jupyter/2024 '), { ...base, conda: ['base', 'ml'], modules: ['python/3.11', 'jupyter/2024'] }],
 ];
 for (const [name, text, want] of cases) test(name, () => assert.equal(parseProbeAnswer(text), want));
