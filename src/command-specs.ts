@@ -46,6 +46,7 @@ const setupOptions: Options = {
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   force: { type: 'boolean' },
+  offline: { type: 'boolean' },
   ...json,
 };
 
@@ -94,6 +95,8 @@ export const COMMAND_SPECS: CommandSpec[] = [
                         (default 4h: one login, one 2FA code, per working day; 10m, no)
   --dry-run             show the diff of every file, write nothing
   -y, --yes             take defaults for every question not given as a flag
+  --offline             the wizard does not log in to see what the remote has
+                        (it offers every choice and tests the connection last)
   --force               allow a name that already exists in your SSH config, and
                         overwrite hand edits of ~/.ssh/jupyter-ssh-setup.conf
   --json                print the result as JSON`,

@@ -42,4 +42,6 @@ export interface SetupOptions {
   json: boolean;
   sshConfig?: string;
   rc?: string;
+  /** The wizard does not log in to see what the remote has. */
+  offline?: boolean;
 }

@@ -99,8 +99,13 @@ function makeHome(sshConfig?: string): string {
 const homes: string[] = [];
 test.after(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
 
-async function wizard(home: string, script: Script, argv: string[] = []) {
+/**
+ * The wizard in-process. It logs in after the jump question: these hosts are
+ * made up, so --offline unless `online` (then only to this machine's loopback).
+ */
+async function wizard(home: string, script: Script, argv: string[] = [], online = false) {
   homes.push(home);
+  if (!online) argv = [...(argv.length ? argv : ['setup']), '--offline'];
   const s = scripted(script);
   const stdout = new Capture();
   const stderr = new Capture();
@@ -272,9 +277,10 @@ test('container target: image, GPUs and two activation steps', async () => {
   assert.is(p.notebookDir, '~/work');
   assert.is(p.localPort, 9999);
   assert.is(p.remotePort, 8888);
-  // A docker target is on a Unix socket by default (issue 15): start opens the forward, no -tunnel alias.
+  // A docker target is on a Unix socket by default (issue 15): no -tunnel alias until the socket's path there is known.
   assert.is(p.bind, undefined);
-  assert.not.match(include(home), 'box-tunnel');
+  assert.not.match(include(home), /^Host box-tunnel$/m);
+  assert.match(include(home), '# No `ssh box-tunnel` yet:');
 });
 
 test('an apptainer image has no default and is required, with the flag message', async () => {
@@ -418,7 +424,7 @@ test('answers are validated with the messages the flags get', async () => {
     ["Jupyter's port", 'car'],
     ["Jupyter's port", 'auto'],
     ['Write these changes?', false],
-  ]);
+  ], ['setup', '--bind', 'tcp']);
   assert.is(r.code, 130);
   const flagError = async (...flags: string[]) => {
     const f = await flagsOnly(home, ['setup', '--name', 'x', '--host', 'h.example.org', ...flags, '--yes', '--dry-run']);
@@ -508,7 +514,38 @@ test('the connection test runs ssh -o BatchMode=yes NAME true and explains a ref
   assert.match(r.stdout, /Running: ssh -F \S+ -o BatchMode=yes -o ConnectTimeout=10 -- local true/);
   assert.match(r.stdout, /ssh local failed/);
   assert.match(r.stdout, /The target 127\.0\.0\.1 refused the connection on port 1/);
-  assert.match(r.stdout, /When ssh local true works, type:\n {2}source ~\/\.bashrc\n {2}remote_notebook_start local/);
+  assert.match(r.stdout, /When ssh local true works, type:\n {2}source ~\/\.bashrc +# or open a new terminal\n {2}remote_notebook_start local {2}# or: npx jupyter-ssh-setup start local\n/);
+});
+
+test('the login after the jump question: refused, it says so and asks as offline, then tests the connection last', async () => {
+  const home = makeHome();
+  const r = await wizard(home, [
+    ['Name', 'local'],
+    ['Hostname or IP', '127.0.0.1'],
+    ['SSH port', '1'],
+    ['Write these changes?', true],
+    ['Test the connection', false],
+  ], [], true);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Logging in to local to see what it has/);
+  assert.match(r.stdout, /Could not ask local: The target 127\.0\.0\.1 refused the connection on port 1/);
+  assert.match(r.stdout, /Going on without knowing what it has \(every choice is offered\)/);
+  // Offline, every app is offered, lab first, and a socket target is not asked for a port there.
+  const app = r.asked.find((a) => a.message === 'Which Jupyter?')!;
+  assert.equal(app.choices, ['lab', 'notebook', 'server']);
+  assert.not.match(messages(r.asked), "Jupyter's port on the remote");
+  assert.match(messages(r.asked), 'Test the connection now');
+});
+
+test('the next steps line up whatever the length of the name', async () => {
+  for (const name of ['g', 'a-very-long-target-name-indeed']) {
+    const home = makeHome();
+    const r = await flagsOnly(home, ['setup', '--name', name, '--host', 'gpu.example.org', '--yes']);
+    assert.is(r.code, 0, r.stderr);
+    const hashes = r.stdout.split('\n').filter((l) => /^ {2}\S.*# /.test(l)).map((l) => l.indexOf('#'));
+    assert.is(hashes.length, 3, r.stdout);
+    assert.is(new Set(hashes).size, 1, `one column of comments for ${name}:\n${r.stdout}`);
+  }
 });
 
 test('a failure inside a ProxyJump is found hop by hop and names the jump host', async () => {

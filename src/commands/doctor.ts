@@ -4,6 +4,8 @@ import { UsageError } from '../errors.js';
 import type { Profile } from '../core/profile.js';
 import { formatHop } from '../core/profile.js';
 import { judgeBind } from '../core/bind.js';
+import { bindOf } from '../core/profile.js';
+import { missingTunnelReason } from '../core/remote-facts.js';
 import { buildProbeArgs, buildRemoteActionArgs } from '../core/ssh-args.js';
 import { renderLaunchScript } from '../core/plan.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
@@ -66,6 +68,16 @@ async function checkSharing(profile: Profile, ctx: Context, report: (c: Check) =
   return true;
 }
 
+/** What `ssh NAME-tunnel` forwards (a plain target's alias of its own for the tunnel), or why there is none yet. */
+async function reportTunnelAlias(profile: Profile, ctx: Context, report: (c: Check) => void): Promise<void> {
+  if (profile.launcher !== 'plain') return;
+  const g = await runProcess('ssh', [...sshConfigArgs(ctx.env), '-G', '--', `${profile.name}-tunnel`], { timeoutMs: 10_000 });
+  const forward = /^localforward \[127\.0\.0\.1\]:(\d+) (.*)$/m.exec(g.stdout);
+  const check = `ssh ${profile.name}-tunnel`;
+  if (forward) report({ check, ok: true, detail: `forwards local port ${forward[1]} to ${forward[2]!.replace(/^\[(.*)\]/, '$1')} on ${profile.name} (a tunnel of its own)` });
+  else if (bindOf(profile) === 'socket') report({ check, ok: true, detail: `not yet: ${missingTunnelReason(profile.name)}` });
+}
+
 /** Runs the checks in order and stops at the first failure: later ones depend on it. */
 export async function diagnose(profile: Profile, ctx: Context, report: (c: Check) => void, forward?: { localPort: number }): Promise<void> {
   const g = await runProcess('ssh', [...sshConfigArgs(ctx.env), '-G', '--', profile.name], { timeoutMs: 10_000 });
@@ -83,6 +95,7 @@ export async function diagnose(profile: Profile, ctx: Context, report: (c: Check
   const via = resolved.get('proxyjump')?.[0];
   report({ check: 'SSH config', ok: true, detail: `${profile.name} -> ${resolved.get('user')?.[0]}@${hostName}:${resolved.get('port')?.[0]}${via && via !== 'none' ? ' via ' + via : ''}` });
 
+  await reportTunnelAlias(profile, ctx, report);
   if (!(await checkSharing(profile, ctx, report, resolved.get('controlpath')?.[0]))) return;
   const master = await checkMaster(profile.name, ctx);
   if (master.open) {

@@ -7,6 +7,7 @@ import { planRemove, type FileChange, type Paths } from '../core/plan.js';
 import { applyChanges, withLock } from '../io/files.js';
 import { readProfiles, resolvePaths } from '../io/store.js';
 import { readCurrentState, renderOptions } from '../io/setup-state.js';
+import { remoteFactsPath } from '../io/remote-facts.js';
 import { printPlan, tildify } from '../io/output.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
@@ -57,7 +58,10 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     applyChanges(changes, { backupDir: join(base.configDir, 'backups'), now: ctx.now(), privateDirs: [] }),
   );
   // Leave no empty directories of ours behind (start's record of its last forward goes too).
-  for (const name of names) await rm(join(base.configDir, 'state', `${name}.last`), { force: true });
+  for (const name of names) {
+    await rm(join(base.configDir, 'state', `${name}.last`), { force: true });
+    await rm(remoteFactsPath(base, name), { force: true });
+  }
   for (const dir of [join(base.configDir, 'profiles'), join(base.configDir, 'state')]) {
     await rmdir(dir).catch(() => {});
   }

@@ -12,6 +12,10 @@ import { readKnownAliases } from '../io/read-ssh-config.js';
 import { checkSshPlan } from '../io/validate-ssh.js';
 import { printPlan, tildify } from '../io/output.js';
 import { findReturnBeforeBlock } from '../core/rc-check.js';
+import { bindOf } from '../core/profile.js';
+import { isForwardableSocket, missingTunnelReason, type RemoteFacts } from '../core/remote-facts.js';
+import { alignComments } from '../io/output.js';
+import { writeRemoteFacts } from '../io/remote-facts.js';
 
 /** Maps the parsed flags to raw profile answers. */
 export function inputFromFlags(values: ParsedArgs['values']): ProfileInput {
@@ -59,6 +63,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     json: Boolean(v.json),
     sshConfig: v['ssh-config'] as string | undefined,
     rc: v.rc as string | undefined,
+    offline: Boolean(v.offline),
   };
   let input = inputFromFlags(v);
   const interactive = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY) || ctx.prompter !== undefined;
@@ -66,7 +71,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     // The wizard only asks; the writes happen here, after its last answer and its confirmation.
     const { runWizard } = await import('../wizard/index.js');
     const wizard = await runWizard(input, options, ctx);
-    const code = await applySetup(wizard.profile, options, ctx, wizard.confirm);
+    const code = await applySetup(wizard.profile, options, ctx, wizard.confirm, wizard.learned);
     if (code !== 0 || options.dryRun || options.json) return code;
     await wizard.afterWrite();
     return 0;
@@ -126,12 +131,14 @@ export async function checkAgainstSystem(profile: Profile, paths: Paths, force: 
 }
 
 /** Plan, show, and (unless --dry-run) write. Re-plans when a file changes under us. */
-export async function applySetup(profile: Profile, options: SetupOptions, ctx: Context, confirm?: (changes: FileChange[]) => Promise<boolean>): Promise<number> {
+export async function applySetup(profile: Profile, options: SetupOptions, ctx: Context, confirm?: (changes: FileChange[]) => Promise<boolean>, learned?: RemoteFacts): Promise<number> {
   const paths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
   const stored: Profile = { ...profile, files: { sshConfig: paths.sshConfig, rc: paths.rc } };
   for (let attempt = 0; ; attempt++) {
     const current = await readCurrentState(paths, [profile.name]);
     const render = { ...(await renderOptions(ctx, paths, [...[...current.profiles.values()].filter((p) => p.name !== stored.name), stored])), overwriteHandEdits: options.force };
+    // What the wizard's login learned replaces what an earlier login did (written below, with the files).
+    if (learned) render.remoteFacts = new Map([...(render.remoteFacts ?? []), [stored.name, learned]]);
     await checkAgainstSystem(stored, paths, options.force, current.profiles);
     const changes = planSetup(stored, paths, current, render);
     await checkSshPlan(changes, paths, stored, ctx);
@@ -159,10 +166,11 @@ export async function applySetup(profile: Profile, options: SetupOptions, ctx: C
           privateDirs: [join(paths.home, '.ssh'), paths.configDir],
         }),
       );
+      if (learned) await writeRemoteFacts(paths, stored.name, learned);
       if (options.json) {
         ctx.stdout.write(JSON.stringify({ name: profile.name, changed: written, dryRun: false }) + '\n');
       } else {
-        printNextSteps(stored, paths, ctx);
+        printNextSteps(stored, paths, ctx, render.remoteFacts?.get(stored.name));
       }
       return 0;
     } catch (error) {
@@ -189,13 +197,17 @@ function warnEarlyReturn(rc: string, paths: Paths, ctx: Context): void {
   );
 }
 
-function printNextSteps(profile: Profile, paths: Paths, ctx: Context): void {
+function printNextSteps(profile: Profile, paths: Paths, ctx: Context, facts: RemoteFacts | undefined): void {
   const rc = tildify(paths.rc, paths.home);
-  ctx.stdout.write(`
-Set up "${profile.name}". Next:
-  source ${rc}                      # or open a new terminal
-  remote_notebook_start ${profile.name}          # or: npx jupyter-ssh-setup start ${profile.name}
-  ssh ${profile.name}                             # a shell on the target
-If something fails: npx jupyter-ssh-setup doctor ${profile.name}
-`);
+  const steps: [string, string][] = [
+    [`source ${rc}`, 'or open a new terminal'],
+    [`remote_notebook_start ${profile.name}`, `or: npx jupyter-ssh-setup start ${profile.name}`],
+    [`ssh ${profile.name}`, 'a shell on the target'],
+  ];
+  const noTunnel = profile.launcher === 'plain' && bindOf(profile) === 'socket' && !isForwardableSocket(facts?.socket);
+  ctx.stdout.write(
+    `\nSet up "${profile.name}". Next:\n${alignComments(steps)}` +
+      (noTunnel ? `Note: ${missingTunnelReason(profile.name)}.\n` : '') +
+      `If something fails: npx jupyter-ssh-setup doctor ${profile.name}\n`,
+  );
 }

@@ -22,6 +22,7 @@ import { openUrl } from '../io/browser.js';
 import { watchInterrupt } from '../io/ssh.js';
 import type { StartResult } from '../core/notebook.js';
 import { jobEndsAt, timeLeftNotice } from '../core/job-clock.js';
+import { learnRemoteFacts } from '../io/host-file.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('start takes one target name', 'e.g. jupyter-ssh-setup start gpu');
@@ -104,6 +105,7 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
         `Run jupyter-ssh-setup doctor ${profile.name}; jupyter-ssh-setup stop ${profile.name} stops what runs there.`,
       );
     }
+    if (reply.sock) await learnSocket(profile, reply.sock, ctx, quiet);
     return {
       name: profile.name,
       url: notebookUrl(localPort, profile, reply.token),
@@ -125,6 +127,21 @@ export async function startNotebook(profile: Profile, paths: Paths, ctx: Context
   } finally {
     interrupt.dispose();
     progress.done();
+  }
+}
+
+/**
+ * The socket's absolute path there, as the remote chose it: our Host file's
+ * `NAME-tunnel` alias forwards to it (written now, on the first start, and
+ * again should the path change). A failure here never fails the start.
+ */
+async function learnSocket(profile: Profile, socket: string, ctx: Context, quiet: boolean): Promise<void> {
+  try {
+    if ((await learnRemoteFacts(profile, { socket }, ctx)) && !quiet) {
+      ctx.stderr.write(`Added ssh ${profile.name}-tunnel to your SSH config: a tunnel of its own to ${socket} on ${profile.name} (ssh -f -N ${profile.name}-tunnel).\n`);
+    }
+  } catch (error) {
+    if (!quiet) ctx.stderr.write(`note: could not record the socket's path for ssh ${profile.name}-tunnel: ${(error as Error).message}\n`);
   }
 }
 

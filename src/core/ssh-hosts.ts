@@ -10,6 +10,7 @@ import { CONTROL_PATH, planHops, type HopFacts } from './connection.js';
 import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
 import { UsageError } from '../errors.js';
+import { isForwardableSocket, socketFitsProfile, type RemoteFacts } from './remote-facts.js';
 
 export interface RenderOptions {
   /** The local OpenSSH understands SessionType and ForkAfterAuthentication (8.7+). */
@@ -22,6 +23,8 @@ export interface RenderOptions {
   hops?: HopFacts;
   /** setup --force: overwrite our Host file even when it was edited by hand. */
   overwriteHandEdits?: boolean;
+  /** What logging in told us of each target's remote (by name): a socket target's tunnel alias needs its socket path. */
+  remoteFacts?: ReadonlyMap<string, RemoteFacts>;
 }
 
 /** A ControlPath keeps its own %C; only a literal % elsewhere (in HOME) is escaped. */
@@ -83,8 +86,7 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
       const where = p.container.kind !== 'none' ? ` in ${p.container.kind}` : '';
       const via = p.jump.length ? ` via ${p.jump.map(formatHop).join(' -> ')}` : '';
       const how = p.launcher === 'plain' ? '' : ` as a ${p.launcher.toUpperCase()} job`;
-      // A socket's absolute path is known only on the remote: no fixed LocalForward to it.
-      const fixedForward = p.launcher === 'plain' && p.remotePort !== 'auto' && bindOf(p) === 'tcp';
+      const tunnel = tunnelOf(p, options);
       return {
         name: p.name,
         comment: `${p.name}: Jupyter ${p.app} on ${p.host}${via}${how}${where}`,
@@ -95,16 +97,40 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
         proxyJump: proxyJump.get(p.name),
         controlPath,
         persist: persistOf(p),
-        tunnel: fixedForward
-          ? {
-              listen: `127.0.0.1:${p.localPort}`,
-              target: `127.0.0.1:${p.remotePort}`,
-              background: options.sshHasSessionType,
-            }
-          : undefined,
+        tunnel: tunnel && { listen: `127.0.0.1:${p.localPort}`, target: tunnel, background: options.sshHasSessionType },
+        // A socket target without its socket's path yet says why it has no tunnel alias.
+        tunnelMissing: !tunnel && p.launcher === 'plain' && bindOf(p) === 'socket',
       };
     });
   return renderTemplate('ssh-hosts.conf.ejs', { hosts, hops }, 'ssh');
+}
+
+/**
+ * Where `NAME-tunnel` forwards to: a fixed TCP port, or the absolute path of
+ * the socket the remote uses (known once we logged in there); undefined when
+ * there is no fixed place (auto port, a batch job's node, a socket not known yet).
+ */
+function tunnelOf(p: Profile, options: RenderOptions): string | undefined {
+  if (p.launcher !== 'plain') return undefined;
+  if (bindOf(p) === 'tcp') return p.remotePort === 'auto' ? undefined : `127.0.0.1:${p.remotePort}`;
+  const socket = options.remoteFacts?.get(p.name)?.socket;
+  return isForwardableSocket(socket) && socketFitsProfile(p, socket) ? socket : undefined;
+}
+
+/**
+ * Our Host file rendered anew (after a start learned a socket's path): the
+ * sealed text to write, or undefined when it is unchanged, missing (setup
+ * writes it), or edited by hand (left alone: setup reports that).
+ */
+export function planHostFileRefresh(current: string | null, profiles: Profile[], options: RenderOptions): string | undefined {
+  if (current === null || profiles.length === 0) return undefined;
+  try {
+    checkHostFileUnedited('', current, '');
+  } catch {
+    return undefined;
+  }
+  const after = sealHostFile(renderSshHosts(profiles, options));
+  return after === current ? undefined : after;
 }
 
 /** The body of our marked block in the user's ssh config: one Include line. */

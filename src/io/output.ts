@@ -56,3 +56,9 @@ function colorDiff(patch: string, c: ReturnType<typeof colors>): string {
     .map((line) => (line.startsWith('+') && !line.startsWith('+++') ? c.green(line) : line.startsWith('-') && !line.startsWith('---') ? c.red(line) : line.startsWith('@@') ? c.cyan(line) : line))
     .join('\n');
 }
+
+/** Commands to type, each with its `# comment` in one column whatever the lengths (a target name may be long). */
+export function alignComments(rows: [command: string, comment?: string][]): string {
+  const width = Math.max(...rows.filter(([, note]) => note).map(([cmd]) => cmd.length));
+  return rows.map(([cmd, note]) => (note ? `  ${cmd.padEnd(width)}  # ${note}\n` : `  ${cmd}\n`)).join('');
+}

@@ -12,6 +12,7 @@ import { readProfiles } from './store.js';
 import { readSshVersion } from './ssh.js';
 import { readHopFacts } from './hop-facts.js';
 import { controlPathFor } from '../core/connection.js';
+import { readRemoteFacts } from './remote-facts.js';
 
 /** Reads everything the plan depends on. */
 export async function readCurrentState(paths: Paths, names: string[]): Promise<CurrentState> {
@@ -49,8 +50,13 @@ function sameFiles(profiles: Map<string, Profile>, paths: Paths): Map<string, Pr
  */
 export async function renderOptions(ctx: Context, paths: Paths, profiles: Profile[]): Promise<RenderOptions> {
   const multiplex = canMultiplex(process.platform, ctx.env);
-  const [version, hops] = await Promise.all([readSshVersion(), multiplex ? readHopFacts(paths.sshConfig, profiles) : undefined]);
+  const [version, hops, remoteFacts] = await Promise.all([
+    readSshVersion(),
+    multiplex ? readHopFacts(paths.sshConfig, profiles) : undefined,
+    readRemoteFacts(paths, profiles.map((p) => p.name)),
+  ]);
   return {
+    remoteFacts,
     sshHasSessionType: version !== undefined && (version[0] > 8 || (version[0] === 8 && version[1] >= 7)),
     multiplex,
     controlPath: controlPathFor(paths.home, userInfo().homedir),

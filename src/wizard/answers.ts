@@ -66,6 +66,31 @@ export function checkGivenFlags(w: Pick<WizardState, 'flags' | 'aliases' | 'prof
   if (f.identity !== undefined) checkIdentity(f.identity, w.paths.home);
 }
 
+export interface Choice {
+  name: string;
+  value: string;
+  description?: string;
+}
+
+/**
+ * The choices of a question about what the remote has: when the login found
+ * out, those it has (and `always`, and the stored answer), then one choice
+ * that shows the rest; else all of them. Returns the answer.
+ */
+export async function selectFound(
+  w: Pick<WizardState, 'prompter'>,
+  q: { message: string; choices: Choice[]; found?: string[]; always?: string[]; default?: string; where: string },
+): Promise<string> {
+  if (q.found === undefined) return w.prompter.select({ message: q.message, choices: q.choices, default: q.default });
+  const keep = new Set([...q.found, ...(q.always ?? []), ...(q.default !== undefined ? [q.default] : [])]);
+  const offered = q.choices.filter((c) => keep.has(c.value));
+  const rest = q.choices.filter((c) => !keep.has(c.value));
+  if (rest.length === 0) return w.prompter.select({ message: q.message, choices: offered, default: q.default });
+  const other = { name: `Other (not found on ${q.where})`, value: '(other)', description: rest.map((c) => c.name).join(', ') };
+  const answer = await w.prompter.select({ message: q.message, choices: [...offered, other], default: q.default ?? offered[0]?.value });
+  return answer === other.value ? w.prompter.select({ message: q.message, choices: rest, default: rest[0]!.value }) : answer;
+}
+
 export function commaList(value: string | string[] | undefined): string[] {
   return listOf(value)
     .flatMap((v) => v.split(','))
@@ -86,6 +111,9 @@ export function stripEmpty(input: ProfileInput): ProfileInput {
 /** The answers, plus what only flags set (mounts, QOS, directives) carried over from a stored profile. */
 export function finalInput(w: Pick<WizardState, 'answers' | 'defaults' | 'flags'>): ProfileInput {
   const a: ProfileInput = { ...w.answers };
+  // Asked by no question: a flag, else the stored profile's.
+  a.bind = w.flags.bind ?? w.defaults.bind;
+  a.reconnect = w.flags.reconnect ?? w.defaults.reconnect;
   if (a.launcher !== 'plain') {
     a.qos = w.flags.qos ?? w.defaults.qos;
     a.directive = w.flags.directive ?? w.defaults.directive;

@@ -7,14 +7,26 @@ import { buildProbeArgs } from '../core/ssh-args.js';
 import { CancelledError } from '../errors.js';
 import { resolvePaths } from '../io/store.js';
 import { runProcess, type RunResult } from '../io/ssh.js';
-import { colors, tildify } from '../io/output.js';
+import { alignComments, colors, tildify } from '../io/output.js';
+import { persistOf } from '../core/profile.js';
+import { multiplexing } from '../io/remote.js';
 import { explainSshFailure } from '../core/explain-ssh.js';
 import type { WizardState } from './state.js';
 
 /** After the writes: "Test the connection now?", then what to type next. */
-export async function offerConnectionTest(profile: Profile, w: Pick<WizardState, 'ctx' | 'options' | 'prompter' | 'aliases'>): Promise<void> {
+export async function offerConnectionTest(profile: Profile, w: Pick<WizardState, 'ctx' | 'options' | 'prompter' | 'aliases' | 'remote'>): Promise<void> {
   const { ctx, options, prompter } = w;
   const finalPaths = resolvePaths(ctx, { sshConfig: options.sshConfig, rc: options.rc, shell: profile.shell });
+  const next = () => alignComments([
+    [`source ${tildify(finalPaths.rc, finalPaths.home)}`, 'or open a new terminal'],
+    [`remote_notebook_start ${profile.name}`, `or: npx jupyter-ssh-setup start ${profile.name}`],
+  ]);
+  if (w.remote) {
+    // The login after the jump question worked: that was the connection test (the next steps are above).
+    const kept = persistOf(profile) !== 'no' && multiplexing(ctx) ? ` Its login stays up: the first start of ${profile.name} reuses it.` : '';
+    ctx.stdout.write(`\nReady: ssh ${profile.name} worked when the wizard asked what it has.${kept}\n`);
+    return;
+  }
   // The files are written now: a Ctrl+C here must not claim "nothing written".
   const test = await prompter.confirm({ message: `Test the connection now (ssh ${profile.name} true)?`, default: true }).catch((error: unknown) => {
     if (error instanceof CancelledError) return false;
@@ -22,12 +34,10 @@ export async function offerConnectionTest(profile: Profile, w: Pick<WizardState,
   });
   if (test) {
     const ok = await testConnection(profile, finalPaths, w);
-    const rc = tildify(finalPaths.rc, finalPaths.home);
     ctx.stdout.write(
       ok
-        ? `\nReady. Type:\n  source ${rc}\n  remote_notebook_start ${profile.name}\n`
-        : `\nWhen ssh ${profile.name} true works, type:\n  source ${rc}\n  remote_notebook_start ${profile.name}\n` +
-            `To check hop by hop: npx jupyter-ssh-setup doctor ${profile.name}\n`,
+        ? `\nReady. Type:\n${next()}`
+        : `\nWhen ssh ${profile.name} true works, type:\n${next()}` + `To check hop by hop: npx jupyter-ssh-setup doctor ${profile.name}\n`,
     );
   }
 }

@@ -1,7 +1,7 @@
 /** A container to run Jupyter in: engine, image, GPUs. */
 import { validateProfile } from '../core/profile.js';
-import { messageOf, probe } from './answers.js';
-import type { Asking } from './state.js';
+import { messageOf, probe, selectFound } from './answers.js';
+import type { AskingRemote } from './state.js';
 
 const CONTAINER_CHOICES = [
   { name: 'No container', value: 'none', description: 'Jupyter from the host (or the environment below)' },
@@ -10,12 +10,19 @@ const CONTAINER_CHOICES = [
   { name: 'Apptainer / Singularity', value: 'apptainer', description: 'apptainer exec a .sif image, common on HPC clusters' },
 ];
 
-export async function askContainer(w: Asking): Promise<void> {
+export async function askContainer(w: AskingRemote): Promise<void> {
   const kind =
     w.flags.container ??
     (w.flags.image !== undefined
       ? 'docker'
-      : await w.prompter.select({ message: 'Run Jupyter inside a container?', choices: CONTAINER_CHOICES, default: w.defaults.container ?? 'none' }));
+      : await selectFound(w, {
+          message: 'Run Jupyter inside a container?',
+          choices: CONTAINER_CHOICES,
+          found: w.remote?.containers,
+          always: ['none'],
+          default: w.defaults.container ?? 'none',
+          where: w.answers.name!,
+        }));
   w.answers.container = kind;
   if (kind === 'none') return;
   if (w.flags.image !== undefined) w.answers.image = w.flags.image;

@@ -29,6 +29,8 @@ import { askApp, askNotebookDir, askRemotePort, askLocalPort } from './jupyter.j
 import { askShell } from './shell.js';
 import { summarize } from './summary.js';
 import { offerConnectionTest } from './connection-test.js';
+import { probeRemote, learnedFacts } from './probe.js';
+import type { RemoteFacts } from '../core/remote-facts.js';
 
 /** The questions, in the order they are asked. */
 export const steps: Step[] = [
@@ -39,6 +41,7 @@ export const steps: Step[] = [
   askIdentity,
   askJump,
   askPersist,
+  probeRemote,
   askLauncher,
   askScheduler,
   askContainer,
@@ -55,8 +58,10 @@ export interface WizardResult {
   profile: Profile;
   /** "Write these changes?", asked once the plan is shown. */
   confirm: () => Promise<boolean>;
-  /** After the files are written: offers the connection test and says what to type next. */
+  /** After the files are written: offers the connection test (unless the login worked) and says what to type next. */
   afterWrite: () => Promise<void>;
+  /** What the login learned of the remote, for setup to store (the socket path of `NAME-tunnel`). */
+  learned?: RemoteFacts;
 }
 
 /** Asks every question not answered by a flag; writes nothing (commands/setup.ts does). */
@@ -89,6 +94,7 @@ export async function runWizard(input: ProfileInput, options: SetupOptions, ctx:
     profile,
     confirm: () => prompter.confirm({ message: 'Write these changes?', default: true }),
     afterWrite: () => offerConnectionTest(profile, w),
+    learned: learnedFacts(profile, w),
   };
 }
 

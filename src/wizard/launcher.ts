@@ -1,7 +1,7 @@
 /** How Jupyter is started: on the host, or in a SLURM/PBS/Grid Engine/LSF job with its settings. */
 import { validateProfile } from '../core/profile.js';
-import { messageOf, probe } from './answers.js';
-import type { Asking } from './state.js';
+import { messageOf, probe, selectFound } from './answers.js';
+import type { Asking, AskingRemote } from './state.js';
 
 const LAUNCHER_CHOICES = [
   { name: 'Plain', value: 'plain', description: 'Jupyter runs on the host itself (a workstation, a GPU server)' },
@@ -11,12 +11,20 @@ const LAUNCHER_CHOICES = [
   { name: 'LSF job', value: 'lsf', description: 'submitted with bsub (IBM Spectrum LSF, OpenLava); Jupyter runs on the host it gives you' },
 ];
 
-export async function askLauncher(w: Asking): Promise<void> {
+export async function askLauncher(w: AskingRemote): Promise<void> {
   if (w.flags.launcher !== undefined) {
     w.answers.launcher = w.flags.launcher;
     return;
   }
-  w.answers.launcher = await w.prompter.select({ message: 'How is Jupyter started?', choices: LAUNCHER_CHOICES, default: w.defaults.launcher ?? 'plain' });
+  // Plain stays the default where a scheduler is found too: a compute node has sbatch as well.
+  w.answers.launcher = await selectFound(w, {
+    message: 'How is Jupyter started?',
+    choices: LAUNCHER_CHOICES,
+    found: w.remote?.schedulers,
+    always: ['plain'],
+    default: w.defaults.launcher ?? 'plain',
+    where: w.answers.name!,
+  });
 }
 
 /** Whose queue the partition question asks for. */

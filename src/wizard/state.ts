@@ -4,6 +4,7 @@ import type { Paths } from '../core/plan.js';
 import type { Profile, ProfileInput } from '../core/profile.js';
 import type { KnownAlias } from '../io/read-ssh-config.js';
 import type { SetupOptions } from '../types.js';
+import type { RemoteProbe } from '../core/remote-probe.js';
 
 /** What every step shares; each step takes only the part of it that it reads or sets. */
 export interface WizardState {
@@ -20,6 +21,8 @@ export interface WizardState {
   aliases: KnownAlias[];
   profiles: Map<string, Profile>;
   note: (text: string) => void;
+  /** What the login after the jump question found there; undefined when offline. */
+  remote?: RemoteProbe;
 }
 
 /** A step asks its question(s) unless a flag answered them, and records the answer. */
@@ -27,3 +30,5 @@ export type Step = (w: WizardState) => Promise<void>;
 
 /** What a step that asks one question reads and sets: the flags win, then the defaults offered, then the answer. */
 export type Asking = Pick<WizardState, 'prompter' | 'flags' | 'defaults' | 'answers'>;
+/** A step that offers what the remote has, when the login found out. */
+export type AskingRemote = Asking & Pick<WizardState, 'remote'>;

@@ -1,5 +1,5 @@
 /** The summary shown before the plan. */
-import { formatHop, type Profile } from '../core/profile.js';
+import { bindOf, formatHop, type Profile } from '../core/profile.js';
 import { resolvePaths } from '../io/store.js';
 import { colors, tildify } from '../io/output.js';
 import type { WizardState } from './state.js';
@@ -17,7 +17,7 @@ export function summarize(p: Profile, w: Pick<WizardState, 'ctx' | 'options' | '
     ['launcher', p.launcher === 'plain' ? 'plain, on the host' : `${p.launcher.toUpperCase()} job${job ? ` (${job})` : " (the site's defaults)"}`],
     ['container', p.container.kind === 'none' ? 'none' : `${p.container.kind} ${p.container.image}${p.container.gpus ? ', with GPUs' : ''}`],
     ['environment', p.env.length ? p.env.map((e) => `${e.kind}:${e.value}`).join(', ') : 'none'],
-    ['jupyter', `${p.app}, remote port ${p.remotePort} -> local port ${p.localPort}${p.notebookDir ? `, in ${p.notebookDir}` : ''}`],
+    ['jupyter', `${p.app}, ${bindOf(p) === 'socket' ? 'a Unix socket there' : `remote port ${p.remotePort}`} -> local port ${p.localPort}${p.notebookDir ? `, in ${p.notebookDir}` : ''}`],
     ['functions', `${tildify(rc, w.paths.home)} (${p.shell})`],
   ];
   return [c.bold('Summary'), ...rows.map(([k, v]) => `  ${k.padEnd(11)} ${v}`)].join('\n');

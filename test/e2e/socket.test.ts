@@ -7,9 +7,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execa } from 'execa';
-import { bedUp, isRoot, cli, connectAs, userBash, resetUser, livePids, runInKernel, waitFor, endingOnFailure, type BedState } from '../helpers/bed.js';
+import { bedUp, isRoot, cli, asUser, connectAs, userBash, resetUser, livePids, runInKernel, waitFor, portIsFree, endingOnFailure, type BedState } from '../helpers/bed.js';
 
 const e2e = suite('Jupyter on a Unix socket on the test bed');
 const it = isRoot ? e2e : (e2e.skip as typeof e2e);
@@ -87,6 +87,46 @@ it('start: no TCP listener of Jupyter on gpu, a 0600 socket only we can open, a 
   assert.is(stop.code, 0, stop.stderr);
   assert.ok(await waitFor(async () => (await jupyterPids()).length === 0, 5000), 'no Jupyter left');
   assert.not.ok(existsSync(sock), 'the socket is gone after stop');
+}));
+
+/**
+ * Issue 22 part 5: the seeds' way, `ssh NAME-tunnel`, for a socket target. Our
+ * Host file says why the alias is missing until the first start; start learns
+ * the socket's path there and writes it. With the CLI's own tunnel gone (its
+ * login closed), the alias alone gives a URL that answers.
+ */
+it('ssh gpu-tunnel: missing (and why) before the first start, then a LocalForward to the socket that works alone', guard(async () => {
+  await resetUser(bed);
+  const s = await cli(bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'gpu', '--host', bed.hosts.gpu.addr, '--jump', `jssbed@${bed.hosts.login.addr}`, '--app', 'server', '--local-port', '18871']);
+  assert.is(s.code, 0, s.stderr);
+  assert.match(s.stdout, 'ssh gpu-tunnel comes once the path of');
+  const conf = () => readFileSync(`${bed.home}/.ssh/jupyter-ssh-setup.conf`, 'utf8');
+  assert.match(conf(), '# No `ssh gpu-tunnel` yet:');
+  const forwardOf = async () => /^localforward (.*)$/m.exec((await asUser(bed, ['ssh', '-G', 'gpu-tunnel'])).stdout)?.[1];
+  assert.is(await forwardOf(), undefined);
+  const sock = `${bed.home}/.jupyter-ssh-setup/gpu/jupyter.sock`;
+  try {
+    const r = await cli(bed, ['start', 'gpu', '--json']);
+    assert.is(r.code, 0, r.stderr);
+    const info = JSON.parse(r.stdout) as { token: string; socket: string };
+    assert.is(info.socket, sock);
+    assert.is(await forwardOf(), `[127.0.0.1]:18871 ${sock}`);
+    assert.not.match(conf(), '# No `ssh gpu-tunnel` yet:');
+    const doctor = await cli(bed, ['doctor', 'gpu']);
+    assert.match(doctor.stdout, `✔ ssh gpu-tunnel: forwards local port 18871 to ${sock}`);
+    // The CLI's tunnel goes with its login; Jupyter keeps running.
+    assert.is((await cli(bed, ['disconnect', 'gpu'])).code, 0);
+    assert.ok(await waitFor(async () => portIsFree(18871), 5000), 'the CLI tunnel is gone');
+    const url = `http://127.0.0.1:18871/api/status?token=${info.token}`;
+    const t = await asUser(bed, ['sh', '-c', 'ssh gpu-tunnel >/dev/null 2>"$HOME/tunnel.err"; echo rc=$?; cat "$HOME/tunnel.err"'], 30_000);
+    assert.match(t.stdout, /^rc=0$/m, t.stdout + t.stderr);
+    assert.is((await fetch(url)).status, 200, 'the notebook answers through ssh gpu-tunnel alone');
+    figures.push(`ssh -G gpu-tunnel: localforward [127.0.0.1]:18871 ${sock}; ${url.replace(info.token, 'TOKEN')} answered 200 through it`);
+  } finally {
+    await asUser(bed, ['ssh', '-O', 'exit', '-o', 'ControlMaster=no', 'gpu-tunnel']);
+    await cli(bed, ['stop', 'gpu']);
+    await cli(bed, ['disconnect', 'gpu']);
+  }
 }));
 
 it('shell functions: remote_notebook_start forwards to the socket, status names it, stop removes it', guard(async () => {

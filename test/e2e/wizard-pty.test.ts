@@ -1,7 +1,8 @@
 /**
  * The built CLI's wizard in a real pseudo-terminal (tmux), typed at as a person
  * would: wait for each question to show, then type the answer or move the
- * selection with the arrow keys and press Enter. Needs tmux; no network, no root.
+ * selection with the arrow keys and press Enter. Needs tmux. The made-up hosts
+ * run with --offline (no network); the last test logs in to the test bed (root).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appRoot, bedUp, cli, asUser, countAccepted, isRoot, resetUser, type BedState } from '../helpers/bed.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'dist', 'bin.js');
@@ -26,10 +28,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class Pane {
   private static count = 0;
   readonly id = `w${Pane.count++}`;
-  constructor(readonly home: string, args: string[] = []) {
+  /** Made-up hosts: --offline, so the wizard does not try to log in. */
+  constructor(readonly home: string, args: string[] = [], command?: string) {
     const env = `HOME=${sh(home)} XDG_CONFIG_HOME= SHELL=/bin/bash USER=tester TERM=xterm-256color LANG=C.UTF-8`;
-    const command = `cd ${sh(home)} && env ${env} ${sh(process.execPath)} ${sh(BIN)} ${args.map(sh).join(' ')}; echo EXIT=$?; sleep 600`;
+    const offline = [...(args.length ? args : ['setup']), '--offline'];
+    command ??= `cd ${sh(home)} && env ${env} ${sh(process.execPath)} ${sh(BIN)} ${offline.map(sh).join(' ')}; echo EXIT=$?; sleep 600`;
     tmux('new-session', '-d', '-s', this.id, '-x', '120', '-y', '40', command);
+  }
+  /** The wizard as the test bed's user (ssh reads that user's ~/.ssh through the password database). */
+  static asBedUser(bed: BedState, args: string[]): Pane {
+    const env = `HOME=${sh(bed.home)} USER=${bed.user} LOGNAME=${bed.user} PATH=/usr/local/bin:/usr/bin:/bin SHELL=/bin/bash TERM=xterm-256color LANG=C.UTF-8`;
+    const bin = join(appRoot, 'dist', 'bin.js');
+    return new Pane(bed.home, args, `cd ${sh(bed.home)} && runuser -u ${bed.user} -- env -i ${env} ${sh(process.execPath)} ${sh(bin)} ${args.map(sh).join(' ')}; echo EXIT=$?; sleep 600`);
   }
   screen(): string {
     return tmux('capture-pane', '-p', '-J', '-S', '-', '-t', this.id);
@@ -122,7 +132,7 @@ const REST = [
   'What must be activated before Jupyter starts?',
   'Which Jupyter?',
   'Directory Jupyter opens in',
-  "Jupyter's port on the remote",
+  // (no "Jupyter's port on the remote": a plain or docker target listens on a socket)
   'Port on this machine',
   'Which shell gets',
 ];
@@ -177,7 +187,10 @@ maybe('SLURM target: only the batch questions of the chosen launcher', async () 
   await pane.type('CPUs', '8');
   await pane.type('Memory', '32G');
   await pane.type('GPUs', '1');
-  await pane.defaults(...REST.slice(2));
+  await pane.defaults(...REST.slice(2, 6));
+  // A job listens on TCP on its node: its port there is asked.
+  await pane.type("Jupyter's port on the remote");
+  await pane.defaults(...REST.slice(6));
   await pane.type('Write these changes?');
   await pane.type('Test the connection now', 'n');
   assert.is(await pane.exitCode(), 0, pane.screen());
@@ -245,6 +258,70 @@ maybe('Ctrl+C halfway: exit 130, nothing written', async () => {
   assert.equal(readdirSync(home), ['.ssh']);
   assert.equal(readdirSync(join(home, '.ssh')), ['config']);
   assert.is(readFileSync(join(home, '.ssh', 'config'), 'utf8'), BASTION);
+});
+
+/**
+ * Issue 22 part 6, on the bed: gpu (behind login) has Jupyter Notebook 6 and
+ * Jupyter Server, no JupyterLab (Debian 12). Once the jump host is answered,
+ * the wizard logs in, says what it found, offers notebook and server (not lab),
+ * asks no port on the remote (the target listens on a socket), writes the
+ * `gpu-tunnel` alias with the socket's path there, and the first start logs in
+ * nowhere again: it rides on the wizard's login.
+ */
+test('on the bed: the wizard logs in after the jump question and offers what gpu has', async () => {
+  if (!hasTmux || !isRoot) {
+    console.log(`  jss-skip: the bed test of the wizard needs ${hasTmux ? 'root (sudo node scripts/run-tests.mjs test/e2e/wizard-pty)' : 'tmux (apt install tmux)'}`);
+    return;
+  }
+  const bed = (await bedUp())!;
+  await resetUser(bed);
+  try {
+    const pane = Pane.asBedUser(bed, ['setup']);
+    await pane.type('Name for this target', 'gpu');
+    await pane.type('Hostname or IP address', bed.hosts.gpu.addr);
+    await pane.defaults(`Login name on ${bed.hosts.gpu.addr}`, 'SSH port', 'Which SSH key?');
+    await pane.choose('Does ssh go through a jump host', 'Yes, type it');
+    await pane.type('First jump host', `${bed.user}@${bed.hosts.login.addr}`);
+    await pane.choose(`Add another jump host after ${bed.user}@${bed.hosts.login.addr}?`, 'No');
+    await pane.type('After its last use, how long');
+    const asked = Date.now();
+    const found = (await pane.waitFor(/^ *gpu \(gpu\) has: (.*)$/m, 60_000))[1]!;
+    console.log(`  the login and the question took ${((Date.now() - asked) / 1000).toFixed(1)} s: gpu has: ${found}`);
+    assert.match(found, /jupyter notebook 6\.4\.\d+, server 1\.\d+\.\d+ \(no JupyterLab\)/);
+    assert.match(found, `home ${bed.home}`);
+    await pane.defaults('How is Jupyter started?', 'Run Jupyter inside a container?', 'What must be activated before Jupyter starts?');
+    await pane.waitFor(/^\? Which Jupyter\?/m);
+    const choices = pane.screen().split(/^\? Which Jupyter\?.*$/m).at(-1)!;
+    assert.match(choices, /^❯ Jupyter Notebook 6\.4\.\d+$/m, 'notebook, found, is the default');
+    assert.match(choices, /^ {2}Jupyter Server only 1\.\d+\.\d+$/m);
+    assert.not.match(choices, /^(❯| ) JupyterLab/m, 'JupyterLab is not offered as if it were there');
+    await pane.type('Which Jupyter?');
+    await pane.type('Directory Jupyter opens in');
+    await pane.type('Port on this machine', '18873');
+    await pane.type('Which shell gets');
+    await pane.type('Write these changes?');
+    assert.is(await pane.exitCode(), 0, pane.screen());
+    const screen = pane.screen();
+    assert.not.match(screen, "Jupyter's port on the remote", 'a socket target has no port there to ask');
+    assert.not.match(screen, 'Test the connection now', 'the login already was the test');
+    assert.match(screen, /Ready: ssh gpu worked when the wizard asked what it has. Its login stays up: the first start of gpu reuses it./);
+    const profile = JSON.parse(readFileSync(join(bed.home, '.config', 'jupyter-ssh-setup', 'profiles', 'gpu.json'), 'utf8'));
+    assert.is(profile.app, 'notebook');
+    // Part 5 through the wizard: the login learned the home, so gpu-tunnel is there at once.
+    const g = await asUser(bed, ['ssh', '-G', 'gpu-tunnel']);
+    assert.match(g.stdout, `localforward [127.0.0.1]:18873 ${bed.home}/.jupyter-ssh-setup/gpu/jupyter.sock`);
+    // The first start rides on the wizard's login: no new login on either host.
+    const logins = [countAccepted(bed, 'login'), countAccepted(bed, 'gpu')];
+    const start = await cli(bed, ['start', 'gpu', '--json']);
+    assert.is(start.code, 0, start.stderr);
+    const info = JSON.parse(start.stdout) as { url: string; localPort: number; token: string };
+    assert.is((await fetch(`http://127.0.0.1:${info.localPort}/api/status?token=${info.token}`)).status, 200);
+    assert.equal([countAccepted(bed, 'login'), countAccepted(bed, 'gpu')], logins, 'start logged in nowhere: the wizard\'s login served');
+  } finally {
+    await cli(bed, ['stop', 'gpu']);
+    await cli(bed, ['disconnect', 'gpu']);
+    await resetUser(bed);
+  }
 });
 
 test.run();

@@ -159,9 +159,11 @@ for (const { file, profile: p } of fixtures) {
         assert.is(t.get('sessiontype'), sshHasSessionType ? 'none' : 'default');
         assert.is(t.get('forkafterauthentication'), sshHasSessionType ? 'yes' : 'no');
       } else {
-        // No fixed port to forward (auto, a job, or a socket whose path only the remote knows): no tunnel alias, so the name falls through to plain defaults.
-        assert.not.match(text, /-tunnel/);
+        // No fixed port to forward (auto, a job, or a socket whose path is not known yet): no tunnel alias, so the name falls through to plain defaults.
+        assert.not.match(text, /^Host .*-tunnel$/m);
         assert.is(t.get('localforward'), undefined);
+        // A socket target says why its tunnel alias is missing, and how it comes.
+        if (p.launcher === 'plain' && bindOf(p) === 'socket') assert.match(text, `# No \`ssh ${p.name}-tunnel\` yet:`);
       }
     }
   });
@@ -230,6 +232,38 @@ for (const { file, profile: p } of fixtures) {
     assert.equal(JSON.parse(text), p);
   });
 }
+
+/**
+ * Issue 22 part 5: a socket target's `NAME-tunnel` alias forwards a local port
+ * to the socket's absolute path on the remote, once that path is known (the
+ * wizard's login learns the remote's home, the first start the path itself).
+ */
+test('a socket target gets its -tunnel alias with LocalForward to the socket once its path there is known', async () => {
+  const sockets = profiles.filter((p) => p.launcher === 'plain' && bindOf(p) === 'socket');
+  assert.ok(sockets.length >= 2, 'fixtures with socket targets');
+  for (const [variant, sshHasSessionType] of [['ssh-hosts.conf', true], ['ssh-hosts.openssh-before-8.7.conf', false]] as const) {
+    const known = new Map(sockets.map((p) => [p.name, { socket: `/home/alice/.jupyter-ssh-setup/${p.name}/${p.container.kind === 'none' ? '' : 'container/'}jupyter.sock` }]));
+    const text = renderSshHosts(profiles, { sshHasSessionType, remoteFacts: known });
+    const path = await scratchFile(`_known/${variant}`, text);
+    for (const p of sockets) {
+      const tunnel = await sshG(path, `${p.name}-tunnel`);
+      ok(tunnel, `ssh -G ${p.name}-tunnel`);
+      const t = sshGValues(tunnel.stdout);
+      await assertResolves(t, p, `${variant} (${p.name}-tunnel)`, path);
+      assert.is(t.get('localforward'), `[127.0.0.1]:${p.localPort} ${known.get(p.name)!.socket}`);
+      assert.is(t.get('exitonforwardfailure'), 'yes');
+      assert.is(t.get('sessiontype'), sshHasSessionType ? 'none' : 'default');
+      assert.not.match(text, `# No \`ssh ${p.name}-tunnel\` yet`);
+    }
+  }
+  // A path a forward spec cannot carry (relative, a space, too long for a socket) is not written.
+  const first = sockets.find((p) => p.container.kind === 'none');
+  // ... nor one another profile made (this one was a container, or had another name, when it was learned).
+  for (const bad of ['relative/jupyter.sock', '/home/a b/jupyter.sock', `/${'x'.repeat(110)}/jupyter.sock`, `/home/alice/.jupyter-ssh-setup/${first!.name}x/jupyter.sock`, `/home/alice/.jupyter-ssh-setup/${first!.name}/container/jupyter.sock`]) {
+    const text = renderSshHosts([first!], { sshHasSessionType: true, remoteFacts: new Map([[first!.name, { socket: bad }]]) });
+    assert.not.match(text, /LocalForward/, bad);
+  }
+});
 
 test('golden _all: the shell functions', async () => {
   const text = renderFunctions(paths);
