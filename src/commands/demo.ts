@@ -83,7 +83,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     const setupArgs = ['setup', '--yes', '--name', NAME, '--host', '127.0.0.1', '--port', String(remote.port), '--user', user, '--identity', remote.keyFile, '--app', tools.app, '--remote-port', 'auto', '--notebook-dir', notebooks, '--shell', 'bash'];
     expectOk('setup', await cli(setupArgs), dir);
     env = await shareConnectionsInside(dir, remote.sshConfig, env);
-    step(2, `setup: Host blocks in ${join(home, '.ssh/jupyter-ssh-setup.conf')}, shell functions in ${join(home, '.bashrc')}, ${secs()}s`);
+    step(2, `setup: Host blocks in ${join(home, '.ssh/jupyter-ssh-setup.conf')}, shell functions in ${join(home, '.config/jupyter-ssh-setup/functions.sh')} (sourced by ${join(home, '.bashrc')}), ${secs()}s`);
     check();
 
     startedJupyter = true;
