@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
 import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
@@ -8,6 +8,7 @@ import { applyChanges, withLock } from '../io/files.js';
 import { readProfiles, resolvePaths } from '../io/store.js';
 import { readCurrentState, renderOptions } from '../io/setup-state.js';
 import { printPlan, tildify } from '../io/output.js';
+import { removeKernelSpec } from '../io/kernel-specs.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const all = Boolean(args.values.all);
@@ -46,8 +47,11 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     changes.push(...planRemove(groupNames, paths, current, render));
   }
   printPlan(changes, base, ctx, { full: dryRun, json });
+  // The kernelspecs of ours in the local Jupyter (kernel add, setup --kernel) go too.
+  const kernels = (await Promise.all(names.map((n) => removeKernelSpec(ctx, n, dryRun)))).filter((k): k is string => k !== undefined);
+  if (!json) for (const k of kernels) ctx.stdout.write(`${dryRun ? 'Would also remove' : 'Removed'} the kernel ${basename(k)} (${tildify(k, base.home)}).\n`);
   if (dryRun || changes.length === 0) {
-    if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: changes.map((c) => c.path), dryRun }) + '\n');
+    if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: [...changes.map((c) => c.path), ...kernels], dryRun }) + '\n');
     else ctx.stdout.write(changes.length === 0 ? 'Nothing to remove.\n' : 'Dry run: nothing written.\n');
     return 0;
   }
@@ -59,7 +63,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   for (const dir of [join(base.configDir, 'profiles'), join(base.configDir, 'state')]) {
     await rmdir(dir).catch(() => {});
   }
-  if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: written, dryRun: false }) + '\n');
+  if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: [...written, ...kernels], dryRun: false }) + '\n');
   else {
     ctx.stdout.write(`Removed ${names.join(', ')}. Backups of the changed files are in ${tildify(join(base.configDir, 'backups'), base.home)}.\n`);
     ctx.stdout.write('Running notebooks are not stopped by remove; stop them first with jupyter-ssh-setup stop NAME if needed.\n');

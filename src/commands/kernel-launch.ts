@@ -1,0 +1,175 @@
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import type { Context } from '../context.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import type { Paths } from '../core/plan.js';
+import type { Profile } from '../core/profile.js';
+import { persistOf } from '../core/profile.js';
+import { buildLoginArgs } from '../core/ssh-args.js';
+import {
+  PORT_KEYS,
+  buildForwardsArgs,
+  buildKernelSessionArgs,
+  kernelForwardSpecs,
+  kernelSessionInput,
+  parseConnectionFile,
+  parseKernelPidLine,
+  remoteKernelDir,
+  renderKernelScript,
+  type ConnectionInfo,
+} from '../core/kernel-launch.js';
+import { pickProfile, resolvePaths } from '../io/store.js';
+import { ssh, multiplexing, sshConfigArgs, explainSshFailure } from '../io/remote.js';
+import { checkMaster } from '../io/connection.js';
+import { startProcess } from '../io/ssh.js';
+import { readKernelRecords, removeKernelRecord, writeKernelRecord, type KernelRecord } from '../io/kernel-records.js';
+
+/**
+ * `kernel launch NAME CONNECTION_FILE`: what a kernelspec of ours runs. It lives
+ * exactly as long as the remote kernel (Jupyter clients judge a kernel by this
+ * process): one ssh session over the target's shared login runs ipykernel on
+ * ipc sockets in a fresh 0700 directory, and five `-O forward`s carry the
+ * client's loopback ports to them. Ending: the kernel exits (shutdown_request),
+ * or this process gets SIGTERM/SIGHUP, or the client that started it is gone;
+ * each way the forwards are cancelled and the kernel and its directory go.
+ * Killed with -9, the ssh's stdin reaches EOF and the remote ends the kernel.
+ */
+export async function launchKernel(name: string, connectionFile: string, ctx: Context): Promise<number> {
+  const paths = resolvePaths(ctx);
+  const profile = await pickProfile(paths, name);
+  const log = (line: string) => ctx.stderr.write(`jss-${name}: ${line}\n`);
+  let text: string;
+  try {
+    text = await readFile(connectionFile, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the connection file ${connectionFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Jupyter passes it as {connection_file}; see jupyter-ssh-setup kernel --help.');
+  }
+  const conn = parseConnectionFile(text, connectionFile);
+  if (profile.launcher !== 'plain' || profile.container.kind !== 'none') {
+    throw new UsageError(`kernels of ${profile.launcher !== 'plain' ? `${profile.launcher} ` : ''}${profile.container.kind !== 'none' ? `${profile.container.kind} ` : ''}targets are not supported yet ("${name}")`, 'Use a plain target, or its notebook URL (jupyter-ssh-setup url NAME) as an existing Jupyter server.');
+  }
+  if (!multiplexing(ctx)) throw new RuntimeFailure(`a kernel on ${name} needs ssh connection sharing (ControlMaster), which is off here`, 'It is not available on Windows, or JSS_NO_MULTIPLEX=1 turned it off.');
+  await ensureLogin(profile, ctx, log);
+  await cancelStaleForwards(paths, profile, ctx);
+  return runKernel(profile, paths, conn, ctx, log);
+}
+
+/** The shared login: up already (nothing happens), else one login, prompting only where there is a terminal. */
+async function ensureLogin(profile: Profile, ctx: Context, log: (line: string) => void): Promise<void> {
+  if ((await checkMaster(profile.name, ctx)).open) return;
+  log(`logging in to ${profile.name}`);
+  const r = await ssh(buildLoginArgs(profile.name), ctx, { timeoutMs: 120_000 });
+  if (r.exitCode !== 0) {
+    const failure = explainSshFailure(r, profile);
+    throw new RuntimeFailure(failure.message, `${failure.hint ?? ''}\n  A kernel started by Jupyter or VS Code has no terminal to ask a password or code on: log in once in a terminal (ssh ${profile.name} true, or jupyter-ssh-setup start ${profile.name}), then start the kernel again.`);
+  }
+  if (!(await checkMaster(profile.name, ctx)).open) {
+    throw new RuntimeFailure(`the shared login to ${profile.name} does not stay up (persist ${persistOf(profile)}), and the kernel's forwards live in it`, `Run: jupyter-ssh-setup setup --name ${profile.name} --persist 4h`);
+  }
+}
+
+/** Forwards of launchers that are gone (killed with -9) come off the shared connection, so their ports are free again. */
+async function cancelStaleForwards(paths: Paths, profile: Profile, ctx: Context): Promise<void> {
+  const stale = (await readKernelRecords(paths, profile.name)).filter((r) => !r.alive);
+  if (stale.length === 0) return;
+  await ssh(buildForwardsArgs(profile.name, 'cancel', stale.flatMap((r) => r.forwards)), ctx, { timeoutMs: 10_000 });
+  for (const r of stale) await removeKernelRecord(paths, r.name, r.pid);
+}
+
+function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Context, log: (line: string) => void): Promise<number> {
+  const name = profile.name;
+  const dir = remoteKernelDir(randomBytes(6).toString('hex'));
+  const forwards = kernelForwardSpecs(conn, dir);
+  const record: KernelRecord = { name, pid: process.pid, ports: PORT_KEYS.map((k) => conn.ports[k]), forwards, dir, started: ctx.now().toISOString() };
+  const session = startProcess('ssh', [...sshConfigArgs(ctx.env), ...buildKernelSessionArgs(name, dir)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (ctx.verbose) log(`ssh ${buildKernelSessionArgs(name, dir).slice(0, -1).join(' ')} '...'`);
+  session.stdin!.on('error', () => {});
+  session.stdin!.write(kernelSessionInput(renderKernelScript(profile), conn, dir));
+  session.stderr!.on('data', (d: Buffer) => ctx.stderr.write(d));
+  relayStdout(session, ctx, (pid, node) => {
+    log(`kernel pid ${pid} on ${node}, sockets in ${dir}, local ports ${record.ports.join(' ')}`);
+    void writeKernelRecord(paths, { ...record, remotePid: pid, node }).catch(() => {});
+  });
+
+  return new Promise<number>((resolve) => {
+    let forwarded = false;
+    let failed = false;
+    let ending: Promise<void> | undefined;
+    const cancel = async () => {
+      if (!forwarded) return;
+      forwarded = false;
+      await ssh(buildForwardsArgs(name, 'cancel', forwards), ctx, { timeoutMs: 10_000 });
+    };
+    /** Let go of the kernel: forwards off, stdin closed (the remote ends the kernel on EOF); ssh itself after 10 s. */
+    const end = (why: string) => {
+      if (ending) return;
+      log(`${why}: ending the kernel`);
+      ending = cancel().then(() => {
+        session.stdin!.end();
+        setTimeout(() => session.kill('SIGTERM'), 10_000).unref();
+      });
+    };
+    const onTerm = () => end('SIGTERM');
+    const onHup = () => end('SIGHUP');
+    // Message-mode interrupts come over the control channel; a terminal's Ctrl+C reaches ssh itself.
+    const onInt = () => {};
+    process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
+    process.on('SIGINT', onInt);
+    // The client that started us died (killed with -9): nothing will ever shut the kernel down.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) end('the client that started this kernel is gone');
+    }, 1000);
+    watch.unref();
+
+    session.once('close', (code, signal) => {
+      clearInterval(watch);
+      void (async () => {
+        await ending;
+        await cancel();
+        await removeKernelRecord(paths, name, process.pid);
+        process.off('SIGTERM', onTerm);
+        process.off('SIGHUP', onHup);
+        process.off('SIGINT', onInt);
+        resolve(failed ? 1 : ending ? 0 : (code ?? (signal ? 1 : 0)));
+      })();
+    });
+
+    void (async () => {
+      await writeKernelRecord(paths, record);
+      const r = await ssh(buildForwardsArgs(name, 'forward', forwards), ctx, { timeoutMs: 15_000 });
+      if (r.exitCode === 0) {
+        forwarded = true;
+        if (ending) await cancel();
+        return;
+      }
+      log(`forwarding local ports ${record.ports.join(' ')} over the shared login failed: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.exitCode}`}`);
+      // Some of the five may be up: take them all off again.
+      forwarded = true;
+      failed = true;
+      end('no forwards');
+    })();
+  });
+}
+
+/** The script's first stdout line names the kernel's pid and node; the rest (the kernel's own output) is passed on. */
+function relayStdout(session: ChildProcess, ctx: Context, onPid: (pid: number, node: string) => void): void {
+  let head = '';
+  let seen = false;
+  session.stdout!.on('data', (d: Buffer) => {
+    if (seen) {
+      ctx.stdout.write(d);
+      return;
+    }
+    head += d.toString('utf8');
+    const nl = head.indexOf('\n');
+    if (nl < 0) return;
+    seen = true;
+    const info = parseKernelPidLine(head.slice(0, nl));
+    if (info) onPid(info.pid, info.node);
+    else ctx.stdout.write(head.slice(0, nl + 1));
+    if (head.length > nl + 1) ctx.stdout.write(head.slice(nl + 1));
+  });
+}
