@@ -133,10 +133,10 @@ test('the remote command runs the script from stdin; the connection info lands i
   const work = mkdtempSync(join(tmpdir(), 'jss-kernel-run-'));
   const dir = randomDir();
   try {
-    const r = await runRemote(work, dir, `echo "$@" > ${work}/argv\nstat -c %a "$4" > ${work}/mode\nstat -c %a "$(dirname "$4")" > ${work}/dirmode\ncp "$4" ${work}/conn\nexit 7`);
+    const r = await runRemote(work, dir, `echo "$@" > ${work}/argv\nstat -c %a "$3" > ${work}/mode\nstat -c %a "$(dirname "$3")" > ${work}/dirmode\ncp "$3" ${work}/conn\nexit 7`);
     assert.is(r.code, 7, r.stderr);
     assert.match(r.stdout, /^jss-kernel-pid \d+ \S+\n$/);
-    assert.is(readFileSync(join(work, 'argv'), 'utf8').trim(), `-m ipykernel_launcher -f ${dir}/connection.json`);
+    assert.is(readFileSync(join(work, 'argv'), 'utf8').trim(), `${dir}/start_kernel.py -f ${dir}/connection.json`);
     assert.is(readFileSync(join(work, 'mode'), 'utf8').trim(), '600');
     assert.is(readFileSync(join(work, 'dirmode'), 'utf8').trim(), '700');
     const c = parseConnectionFile(JSON.stringify(good), 'k.json');
