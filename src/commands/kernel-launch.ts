@@ -17,7 +17,10 @@ import {
   parseKernelPidLine,
   remoteKernelDir,
   renderKernelScript,
+  nodeHost,
   type ConnectionInfo,
+  type KernelHost,
+  type KernelJob,
 } from '../core/kernel-launch.js';
 import { pickProfile, resolvePaths } from '../io/store.js';
 import { ssh, multiplexing, sshConfigArgs, explainSshFailure } from '../io/remote.js';
@@ -46,13 +49,28 @@ export async function launchKernel(name: string, connectionFile: string, ctx: Co
     throw new UsageError(`cannot read the connection file ${connectionFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Jupyter passes it as {connection_file}; see jupyter-ssh-setup kernel --help.');
   }
   const conn = parseConnectionFile(text, connectionFile);
-  if (profile.launcher !== 'plain' || profile.container.kind !== 'none') {
-    throw new UsageError(`kernels of ${profile.launcher !== 'plain' ? `${profile.launcher} ` : ''}${profile.container.kind !== 'none' ? `${profile.container.kind} ` : ''}targets are not supported yet ("${name}")`, 'Use a plain target, or its notebook URL (jupyter-ssh-setup url NAME) as an existing Jupyter server.');
-  }
+  checkKernelSupport(profile);
   if (!multiplexing(ctx)) throw new RuntimeFailure(`a kernel on ${name} needs ssh connection sharing (ControlMaster), which is off here`, 'It is not available on Windows, or JSS_NO_MULTIPLEX=1 turned it off.');
   await ensureLogin(profile, ctx, log);
+  let host: KernelHost = { dest: name, options: [] };
+  let job: KernelJob | undefined;
+  if (profile.launcher === 'slurm') {
+    // The kernel runs in the target's job, on its node, reached through the login node.
+    const { findRunningJob, loginToNode } = await import('./kernel-batch.js');
+    const running = await findRunningJob(profile, ctx, log);
+    job = { id: running.id, node: running.node };
+    host = nodeHost(profile, running.addr);
+    await loginToNode(host, profile, ctx);
+  }
   await cancelStaleForwards(paths, profile, ctx);
-  return runKernel(profile, paths, conn, ctx, log);
+  return runKernel(profile, paths, conn, ctx, log, host, job);
+}
+
+/** Plain and SLURM targets, without a container, for now: others are refused by name (exit 2). */
+export function checkKernelSupport(profile: Profile): void {
+  if ((profile.launcher === 'plain' || profile.launcher === 'slurm') && profile.container.kind === 'none') return;
+  const kind = profile.container.kind !== 'none' ? `${profile.container.kind} container` : profile.launcher.toUpperCase();
+  throw new UsageError(`kernels of ${kind} targets are not supported yet ("${profile.name}"): plain and SLURM targets are`, `Meanwhile, use its notebook URL (jupyter-ssh-setup url ${profile.name}) as an existing Jupyter server.`);
 }
 
 /** The shared login: up already (nothing happens), else one login, prompting only where there is a terminal. */
@@ -72,23 +90,25 @@ async function ensureLogin(profile: Profile, ctx: Context, log: (line: string) =
 /** Forwards of launchers that are gone (killed with -9) come off the shared connection, so their ports are free again. */
 async function cancelStaleForwards(paths: Paths, profile: Profile, ctx: Context): Promise<void> {
   const stale = (await readKernelRecords(paths, profile.name)).filter((r) => !r.alive);
-  if (stale.length === 0) return;
-  await ssh(buildForwardsArgs(profile.name, 'cancel', stale.flatMap((r) => r.forwards)), ctx, { timeoutMs: 10_000 });
-  for (const r of stale) await removeKernelRecord(paths, r.name, r.pid);
+  for (const r of stale) {
+    // A node's connection may be gone with its job: then so are its forwards.
+    await ssh(buildForwardsArgs(r.via ?? profile.name, 'cancel', r.forwards), ctx, { timeoutMs: 10_000 });
+    await removeKernelRecord(paths, r.name, r.pid);
+  }
 }
 
-function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Context, log: (line: string) => void): Promise<number> {
+function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Context, log: (line: string) => void, host: KernelHost, job?: KernelJob): Promise<number> {
   const name = profile.name;
   const dir = remoteKernelDir(randomBytes(6).toString('hex'));
   const forwards = kernelForwardSpecs(conn, dir);
-  const record: KernelRecord = { name, pid: process.pid, ports: PORT_KEYS.map((k) => conn.ports[k]), forwards, dir, started: ctx.now().toISOString() };
-  const session = startProcess('ssh', [...sshConfigArgs(ctx.env), ...buildKernelSessionArgs(name, dir)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  if (ctx.verbose) log(`ssh ${buildKernelSessionArgs(name, dir).slice(0, -1).join(' ')} '...'`);
+  const record: KernelRecord = { name, pid: process.pid, ports: PORT_KEYS.map((k) => conn.ports[k]), forwards, dir, started: ctx.now().toISOString(), ...(job ? { via: host, jobId: job.id } : {}) };
+  const session = startProcess('ssh', [...sshConfigArgs(ctx.env), ...buildKernelSessionArgs(host, dir)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (ctx.verbose) log(`ssh ${buildKernelSessionArgs(host, dir).slice(0, -1).join(' ')} '...'`);
   session.stdin!.on('error', () => {});
-  session.stdin!.write(kernelSessionInput(renderKernelScript(profile), conn, dir));
+  session.stdin!.write(kernelSessionInput(renderKernelScript(profile, job), conn, dir));
   session.stderr!.on('data', (d: Buffer) => ctx.stderr.write(d));
   relayStdout(session, ctx, (pid, node) => {
-    log(`kernel pid ${pid} on ${node}, sockets in ${dir}, local ports ${record.ports.join(' ')}`);
+    log(`kernel pid ${pid} on ${node}${job ? ` in job ${job.id}` : ''}, sockets in ${dir}, local ports ${record.ports.join(' ')}`);
     void writeKernelRecord(paths, { ...record, remotePid: pid, node }).catch(() => {});
   });
 
@@ -99,7 +119,7 @@ function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Co
     const cancel = async () => {
       if (!forwarded) return;
       forwarded = false;
-      await ssh(buildForwardsArgs(name, 'cancel', forwards), ctx, { timeoutMs: 10_000 });
+      await ssh(buildForwardsArgs(host, 'cancel', forwards), ctx, { timeoutMs: 10_000 });
     };
     /** Let go of the kernel: forwards off, stdin closed (the remote ends the kernel on EOF); ssh itself after 10 s. */
     const end = (why: string) => {
@@ -139,7 +159,7 @@ function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Co
 
     void (async () => {
       await writeKernelRecord(paths, record);
-      const r = await ssh(buildForwardsArgs(name, 'forward', forwards), ctx, { timeoutMs: 15_000 });
+      const r = await ssh(buildForwardsArgs(host, 'forward', forwards), ctx, { timeoutMs: 15_000 });
       if (r.exitCode === 0) {
         forwarded = true;
         if (ending) await cancel();

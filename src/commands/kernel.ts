@@ -34,9 +34,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
 /** Writes the kernelspec jss-NAME; shared with setup --kernel. */
 export async function addKernel(name: string, ctx: Context, json: boolean): Promise<number> {
   const profile = await pickProfile(resolvePaths(ctx), name);
-  if (profile.launcher !== 'plain' || profile.container.kind !== 'none') {
-    throw new UsageError(`kernels of ${profile.launcher !== 'plain' ? profile.launcher : profile.container.kind} targets are not supported yet ("${name}")`, 'For now, use a plain target, or the notebook URL (jupyter-ssh-setup url NAME) as an existing Jupyter server in VS Code.');
-  }
+  const { checkKernelSupport } = await import('./kernel-launch.js');
+  checkKernelSupport(profile);
   const launcher = launcherArgv();
   const { file, changed } = await writeKernelSpec(ctx, name, buildKernelSpec(profile, launcher));
   if (json) {

@@ -75,9 +75,38 @@ export function kernelForwardSpecs(conn: ConnectionInfo, dir: string): string[] 
   return PORT_KEYS.map((k) => forwardSpec(conn.ports[k], remoteSocket(dir, conn.ports[k]), 0));
 }
 
-/** `ssh -O forward|cancel` of several forwards at once, on the shared connection (ControlMaster=no: -O must not open one). */
-export function buildForwardsArgs(name: string, op: 'forward' | 'cancel', specs: string[]): string[] {
-  return ['-o', 'ControlMaster=no', '-O', op, ...specs.flatMap((s) => ['-L', s]), '--', name];
+/**
+ * Where the kernel runs, as ssh sees it: the target's alias (a plain target), or
+ * a batch job's node reached through the target (the login node) with options
+ * that give it a shared connection of its own, like our Host blocks do.
+ */
+export interface KernelHost {
+  dest: string;
+  options: string[];
+}
+
+/** A batch job's node, through the target's shared login: its own shared connection (ControlPath ~/.ssh/jss-%C). */
+export function nodeHost(profile: Pick<Profile, 'name' | 'user' | 'identity' | 'persist'>, node: string): KernelHost {
+  if (!/^[A-Za-z0-9._:-]+$/.test(node) || node.startsWith('-')) throw new ValidationError('node of the job', node, 'a host name or address');
+  return {
+    dest: node,
+    options: [
+      '-o', `ProxyJump=${profile.name}`,
+      '-o', 'ControlMaster=auto',
+      '-o', 'ControlPath=~/.ssh/jss-%C',
+      '-o', `ControlPersist=${profile.persist && profile.persist !== 'no' ? profile.persist : '4h'}`,
+      // A compute node's host key is often not in known_hosts, and no one can be asked here.
+      '-o', 'StrictHostKeyChecking=accept-new',
+      ...(profile.user ? ['-l', profile.user] : []),
+      ...(profile.identity ? ['-i', profile.identity] : []),
+    ],
+  };
+}
+
+/** `ssh -O forward|cancel` of several forwards at once, on the shared connection (ControlMaster=no first: -O must not open one). */
+export function buildForwardsArgs(host: KernelHost | string, op: 'forward' | 'cancel', specs: string[]): string[] {
+  const h = typeof host === 'string' ? { dest: host, options: [] } : host;
+  return ['-o', 'ControlMaster=no', ...h.options, '-O', op, ...specs.flatMap((s) => ['-L', s]), '--', h.dest];
 }
 
 /**
@@ -95,13 +124,20 @@ export function buildKernelRemoteCommand(dir: string): string {
 }
 
 /** The kernel's ssh session over the shared login (already up: BatchMode, no prompt now). */
-export function buildKernelSessionArgs(name: string, dir: string): string[] {
-  return [...sharedConnectionOptions(), '-T', '-o', 'BatchMode=yes', '--', name, buildKernelRemoteCommand(dir)];
+export function buildKernelSessionArgs(host: KernelHost | string, dir: string): string[] {
+  const h = typeof host === 'string' ? { dest: host, options: [] } : host;
+  return [...sharedConnectionOptions(), ...h.options, '-T', '-o', 'BatchMode=yes', '--', h.dest, buildKernelRemoteCommand(dir)];
 }
 
-/** The kernel script (templates/kernel.sh.ejs) for a plain target. */
-export function renderKernelScript(profile: Pick<Profile, 'name' | 'env' | 'notebookDir'>): string {
-  return renderTemplate('kernel.sh.ejs', { name: profile.name, env: profile.env, notebookDir: profile.notebookDir ?? '' }, 'sh');
+/** A SLURM job the kernel runs in, as a step (`srun --jobid --overlap` on its node). */
+export interface KernelJob {
+  id: string;
+  node: string;
+}
+
+/** The kernel script (templates/kernel.sh.ejs): for a plain target, or inside a SLURM job. */
+export function renderKernelScript(profile: Pick<Profile, 'name' | 'env' | 'notebookDir'>, job?: KernelJob): string {
+  return renderTemplate('kernel.sh.ejs', { name: profile.name, env: profile.env, notebookDir: profile.notebookDir ?? '', jobId: job?.id ?? '', jobNode: job?.node ?? '' }, 'sh');
 }
 
 /** What the session reads on stdin: the script, its end mark, the connection line. The stream then stays open. */

@@ -18,6 +18,9 @@ export interface KernelRecord {
   started: string;
   remotePid?: number;
   node?: string;
+  /** A batch job's node: the ssh destination and options of its connection (absent: the target's). */
+  via?: { dest: string; options: string[] };
+  jobId?: string;
 }
 
 function recordsDir(paths: Paths): string {

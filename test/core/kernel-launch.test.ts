@@ -16,6 +16,7 @@ import {
   buildKernelSessionArgs,
   kernelForwardSpecs,
   kernelSessionInput,
+  nodeHost,
   parseConnectionFile,
   parseKernelPidLine,
   remoteConnectionLine,
@@ -85,10 +86,21 @@ test('the session: over the shared login, BatchMode, no tty; the key is not in a
   assert.is(parseKernelPidLine('something else'), undefined);
 });
 
+test("a batch job's node: its own shared connection through the target, no prompt", () => {
+  const host = nodeHost(validateProfile({ name: 'hpc', host: 'login.hpc.edu', user: 'alice', launcher: 'slurm' }), 'gpu-07');
+  assert.equal(buildForwardsArgs(host, 'forward', ['127.0.0.1:1:/tmp/x/k-1']), [
+    '-o', 'ControlMaster=no',
+    '-o', 'ProxyJump=hpc', '-o', 'ControlMaster=auto', '-o', 'ControlPath=~/.ssh/jss-%C', '-o', 'ControlPersist=4h', '-o', 'StrictHostKeyChecking=accept-new', '-l', 'alice',
+    '-O', 'forward', '-L', '127.0.0.1:1:/tmp/x/k-1', '--', 'gpu-07',
+  ]);
+  assert.throws(() => nodeHost(validateProfile({ name: 'hpc', host: 'h', launcher: 'slurm' }), '-oProxyCommand=x'));
+});
+
 const profile = validateProfile({ name: 'gpu', host: 'gpu.example.org', env: ["venv:~/my env/it's"], notebookDir: '~/work' });
 
-test('the kernel script passes sh -n (and shellcheck)', () => {
-  const script = renderKernelScript(profile);
+for (const job of [undefined, { id: '1234', node: 'gpu-07' }]) test(`the kernel script passes sh -n (and shellcheck)${job ? ', in a SLURM job' : ''}`, () => {
+  const script = renderKernelScript(profile, job);
+  if (job) assert.match(script, "srun --jobid=\"$jss_job\" --overlap");
   const dir = mkdtempSync(join(tmpdir(), 'jss-kernel-'));
   try {
     writeFileSync(join(dir, 'kernel.sh'), script);

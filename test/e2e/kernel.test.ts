@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { execa, type ResultPromise } from 'execa';
 import { writeFileSync, chownSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bedSuite, cli, asUser, livePids, countAccepted, portIsFree, runInKernel, waitFor, type BedState } from '../helpers/bed.js';
+import { bedSuite, cli, asUser, livePids, countAccepted, portIsFree, runInKernel, waitFor, root, type BedState } from '../helpers/bed.js';
 
 const { suite: e2e, it, ctx } = bedSuite('the remote as a kernel of local Jupyter clients');
 
@@ -66,20 +66,22 @@ def start(km):
     km.start_kernel()
     kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=60)
     return kc, round(time.time() - t, 2)
-mode = sys.argv[1]
-km = jupyter_client.KernelManager(kernel_name='jss-gpu')
-kc, ready = start(km)
-pid = lambda: km.provisioner.process.pid
-if mode == 'lifecycle':
-    say(step='ready', seconds=ready, launcher=pid(), ports=ports(km), out=run(kc, "import socket, os; print(socket.gethostname(), os.getpid())"))
+def interrupt(km, kc):
     kc.execute("import time; time.sleep(60)")
     time.sleep(1)
     t = time.time(); km.interrupt_kernel()
     while True:
         m = kc.get_iopub_msg(timeout=10)
         if m['msg_type'] == 'error':
-            break
-    say(step='interrupted', ename=m['content']['ename'], seconds=round(time.time() - t, 2))
+            return m['content']['ename'], round(time.time() - t, 2)
+kernel_name, mode = sys.argv[1], sys.argv[2]
+km = jupyter_client.KernelManager(kernel_name=kernel_name)
+kc, ready = start(km)
+pid = lambda: km.provisioner.process.pid
+if mode == 'lifecycle':
+    say(step='ready', seconds=ready, launcher=pid(), ports=ports(km), out=run(kc, "import socket, os; print(socket.gethostname(), os.getpid())"))
+    ename, seconds = interrupt(km, kc)
+    say(step='interrupted', ename=ename, seconds=seconds)
     old = ports(km)
     t = time.time(); km.restart_kernel(now=False); kc.wait_for_ready(timeout=60)
     say(step='restarted-same-ports', seconds=round(time.time() - t, 2), same=ports(km) == old, launcher=pid(), out=run(kc, "import os, socket, time\nif os.fork() == 0:\n    print('forked child', flush=True); os._exit(0)\ntime.sleep(1); print(socket.gethostname())"))
@@ -92,9 +94,15 @@ if mode == 'lifecycle':
     say(step='restarted-new-ports', seconds=round(time.time() - t, 2), old=old, ports=ports(km), launcher=pid(), out=run(kc, "print(6 * 7)"))
     t = time.time(); km.shutdown_kernel(now=False)
     say(step='shut-down', seconds=round(time.time() - t, 2), ports=ports(km))
+elif mode == 'job':
+    say(step='ready', seconds=ready, ports=ports(km), out=run(kc, "import os, socket; print(socket.gethostname(), os.environ.get('SLURM_JOB_ID'), os.getpid())"))
+    ename, seconds = interrupt(km, kc)
+    say(step='interrupted', ename=ename, seconds=seconds)
+    km.shutdown_kernel(now=False)
+    say(step='shut-down', ports=ports(km))
 elif mode == 'kill':
     say(step='ready', seconds=ready, launcher=pid(), ports=ports(km))
-    os.kill(pid(), int(sys.argv[2]))
+    os.kill(pid(), int(sys.argv[3]))
     km.provisioner.process.wait()
     say(step='killed', ports=ports(km))
     km.cleanup_resources(restart=True)
@@ -165,7 +173,7 @@ it('setup --kernel: a two-hop target and its kernelspec; the shared login is up'
 
 it('jupyter_client: code runs on gpu, interrupt within 5 s, restart with the same and new ports, shutdown leaves nothing; no TCP port, no login', async () => {
   const before = logins();
-  const d = startDriver(['lifecycle']);
+  const d = startDriver(['jss-gpu', 'lifecycle']);
   try {
     const ready = await d.next<{ seconds: number; launcher: number; ports: number[]; out: string }>();
     const [host, kernelPid] = ready.out.trim().split(' ');
@@ -213,7 +221,7 @@ it('jupyter_client: code runs on gpu, interrupt within 5 s, restart with the sam
 
 for (const [signal, name] of [[9, 'SIGKILL'], [15, 'SIGTERM']] as const) {
   it(`a launcher sent ${name}: the remote kernel is gone within 15 s; a new start on the same ports works`, async () => {
-    const d = startDriver(['kill', String(signal)]);
+    const d = startDriver(['jss-gpu', 'kill', String(signal)]);
     try {
       const ready = await d.next<{ launcher: number; ports: number[] }>();
       assert.is((await remoteKernels()).length, 1);
@@ -264,11 +272,58 @@ it("a local Jupyter Server's REST API starts jss-gpu by name; code runs on gpu; 
   }
 });
 
+const hasSlurm = ['/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/sbin/munged'].every(existsSync);
+if (!hasSlurm) console.log('jss-skip: SLURM is not installed, the SLURM kernel test skipped: sudo test/bed/install.sh (or run npm test as root)');
+const slurmSh = join(root, 'test/bed/slurm.sh');
+
+(hasSlurm ? it : (it.skip as typeof it))('SLURM: the kernel runs as a step of the target\'s job on gpu; interrupt, shutdown leave nothing; no job: fails at once naming start', async () => {
+  await execa('bash', [slurmSh, 'up'], { stdout: 'ignore' });
+  try {
+    const s = await cli(ctx.bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'hpc', '--host', ctx.bed.hosts.login.addr, '--launcher', 'slurm', '--time', '10:00', '--app', 'server', '--local-port', '18894', '--kernel']);
+    assert.is(s.code, 0, s.stderr);
+    const started = await cli(ctx.bed, ['start', 'hpc', '--json'], 120_000);
+    assert.is(started.code, 0, started.stderr);
+    const { jobId } = JSON.parse(started.stdout) as { jobId: string };
+    const d = startDriver(['jss-hpc', 'job']);
+    try {
+      const ready = await d.next<{ seconds: number; ports: number[]; out: string }>();
+      const [host, job, kernelPid] = ready.out.trim().split(' ');
+      assert.equal([host, job], ['gpu', jobId], stderrOf?.());
+      figures.push(`SLURM kernel ready (a step of job ${jobId} on gpu): ${ready.seconds} s`);
+      assert.equal(await tcpListenersOnGpu(Number(kernelPid)), [], 'the kernel listens on no TCP port on gpu');
+      d.go();
+      const interrupted = await d.next<{ ename: string; seconds: number }>();
+      assert.is(interrupted.ename, 'KeyboardInterrupt');
+      assert.ok(interrupted.seconds < 5, `interrupt took ${interrupted.seconds} s`);
+      d.go();
+      const down = await d.next<{ ports: number[] }>();
+      await assertNothingLeft(down.ports, 'after the SLURM kernel shut down');
+      d.go();
+    } finally {
+      await d.end();
+    }
+    assert.is((await cli(ctx.bed, ['stop', 'hpc'], 60_000)).code, 0);
+    // No job: the launcher fails within seconds, saying how to start one.
+    const conn = join(ctx.bed.home, 'kconn.json');
+    writeFileSync(conn, JSON.stringify({ shell_port: 41101, iopub_port: 41102, stdin_port: 41103, control_port: 41104, hb_port: 41105, ip: '127.0.0.1', key: 'k', transport: 'tcp', signature_scheme: 'hmac-sha256' }));
+    chownSync(conn, ctx.bed.uid, ctx.bed.gid);
+    const t0 = Date.now();
+    const none = await cli(ctx.bed, ['kernel', 'launch', 'hpc', conn], 60_000);
+    assert.is(none.code, 1, none.stderr);
+    assert.match(none.stderr, 'no job of hpc runs, and the kernel runs inside it');
+    assert.match(none.stderr, 'jupyter-ssh-setup start hpc');
+    assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+  } finally {
+    await cli(ctx.bed, ['stop', 'hpc'], 60_000).catch(() => undefined);
+    await execa('bash', [slurmSh, 'down'], { reject: false });
+  }
+});
+
 it('status and kernel list show the kernelspec; remove takes it out', async () => {
   const st = await cli(ctx.bed, ['status', 'gpu']);
   assert.match(st.stdout, 'gpu: kernel jss-gpu in your local Jupyter, none running');
   const list = await cli(ctx.bed, ['kernel', 'list', '--json']);
-  assert.equal((JSON.parse(list.stdout) as { kernel: string; problem: null }[]).map((k) => [k.kernel, k.problem]), [['jss-gpu', null]]);
+  assert.equal((JSON.parse(list.stdout) as { kernel: string; problem: null }[]).map((k) => [k.kernel, k.problem]), [['jss-gpu', null], ['jss-hpc', null]].slice(0, hasSlurm ? 2 : 1));
   const rm = await cli(ctx.bed, ['remove', 'gpu']);
   assert.is(rm.code, 0, rm.stderr);
   assert.not.ok(existsSync(join(ctx.bed.home, '.local/share/jupyter/kernels/jss-gpu')));
