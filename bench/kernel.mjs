@@ -35,7 +35,7 @@ kc.stop_channels()
 km.shutdown_kernel()
 `;
 
-export async function kernelRows({ state, user, as, quiet, warm, record, RUNS }) {
+export async function kernelRows({ state, as, quiet, warm, record, RUNS }) {
   const r = as(['node', bin, 'kernel', 'add', 'gpu']);
   if (r.status !== 0) throw new Error(r.stderr);
   const dir = join(state.home, '.local/share/jupyter/kernels/jss-hand');

@@ -177,7 +177,7 @@ if (!['notebook', 'stop', 'slurm', 'sge', 'kernel'].some(wanted)) {
     await quiet();
 
   }
-  if (wanted('kernel')) await kernelRows({ state, user, as, quiet, warm, record, RUNS });
+  if (wanted('kernel')) await kernelRows({ state, as, quiet, warm, record, RUNS });
   // 2. Batch jobs: submit to the job running (the scheduler's part, for reference), and
   // ours beyond it: job running (its start mark) -> URL answering, connection file -> URL
   // answering. Jupyter's own start on gpu is printed beside it: running -> URL includes it.
