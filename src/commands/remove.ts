@@ -60,6 +60,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   );
   // Leave no empty directories of ours behind (start's record of its last forward goes too).
   for (const name of names) await rm(join(base.configDir, 'state', `${name}.last`), { force: true });
+  // `ssh NAME-node`'s record of the job's last node, and the known_hosts file of its keys.
+  for (const name of names) await Promise.all([rm(join(base.configDir, 'state', `${name}.node`), { force: true }), rm(join(base.home, '.ssh', `jss-known-${name}-node`), { force: true })]);
   for (const dir of [join(base.configDir, 'profiles'), join(base.configDir, 'state')]) {
     await rmdir(dir).catch(() => {});
   }

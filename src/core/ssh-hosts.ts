@@ -10,6 +10,7 @@ import { CONTROL_PATH, planHops, type HopFacts } from './connection.js';
 import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
 import { UsageError } from '../errors.js';
+import { nodeHostBlock } from './kernel-node.js';
 
 export interface RenderOptions {
   /** The local OpenSSH understands SessionType and ForkAfterAuthentication (8.7+). */
@@ -22,6 +23,8 @@ export interface RenderOptions {
   hops?: HopFacts;
   /** setup --force: overwrite our Host file even when it was edited by hand. */
   overwriteHandEdits?: boolean;
+  /** Our own executable (absolute node and bin.js): batch targets get `NAME-node` (core/kernel-node.ts). */
+  nodeProxy?: string[];
 }
 
 /** A ControlPath keeps its own %C; only a literal % elsewhere (in HOME) is escaped. */
@@ -102,6 +105,7 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
               background: options.sshHasSessionType,
             }
           : undefined,
+        node: p.launcher !== 'plain' && options.nodeProxy ? nodeHostBlock(p.name, options.nodeProxy) : undefined,
       };
     });
   return renderTemplate('ssh-hosts.conf.ejs', { hosts, hops }, 'ssh');

@@ -284,6 +284,10 @@ const slurmSh = join(root, 'test/bed/slurm.sh');
     const started = await cli(ctx.bed, ['start', 'hpc', '--json'], 120_000);
     assert.is(started.code, 0, started.stderr);
     const { jobId } = JSON.parse(started.stdout) as { jobId: string };
+    // ssh hpc-node lands on the job's node, through the shared login, with no Node in the profile.
+    const onNode = await asUser(ctx.bed, ['ssh', '-o', 'BatchMode=yes', 'hpc-node', 'hostname'], 30_000);
+    assert.is(onNode.code, 0, onNode.stderr);
+    assert.is(onNode.stdout.trim(), 'gpu');
     const d = startDriver(['jss-hpc', 'job']);
     try {
       const ready = await d.next<{ seconds: number; ports: number[]; out: string }>();
@@ -303,6 +307,12 @@ const slurmSh = join(root, 'test/bed/slurm.sh');
       await d.end();
     }
     assert.is((await cli(ctx.bed, ['stop', 'hpc'], 60_000)).code, 0);
+    // No job: ssh hpc-node fails within seconds, one line naming start.
+    const t1 = Date.now();
+    const noNode = await asUser(ctx.bed, ['ssh', '-o', 'BatchMode=yes', 'hpc-node', 'hostname'], 30_000);
+    assert.is(noNode.code, 255);
+    assert.match(noNode.stderr, 'jupyter-ssh-setup: no job of hpc runs: start one with jupyter-ssh-setup start hpc\n');
+    assert.ok(Date.now() - t1 < 10_000, `took ${Date.now() - t1} ms`);
     // No job: the launcher fails within seconds, saying how to start one.
     const conn = join(ctx.bed.home, 'kconn.json');
     writeFileSync(conn, JSON.stringify({ shell_port: 41101, iopub_port: 41102, stdin_port: 41103, control_port: 41104, hb_port: 41105, ip: '127.0.0.1', key: 'k', transport: 'tcp', signature_scheme: 'hmac-sha256' }));
