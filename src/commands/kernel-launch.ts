@@ -57,7 +57,12 @@ export async function launchKernel(name: string, connectionFile: string, ctx: Co
   if (profile.launcher === 'slurm') {
     // The kernel runs in the target's job, on its node, reached through the login node.
     const { findRunningJob, loginToNode } = await import('./kernel-batch.js');
-    const running = await findRunningJob(profile, ctx, log);
+    // While the job is queued, status shows this launcher waiting for it, and why.
+    const waiting = { name, pid: process.pid, ports: PORT_KEYS.map((k) => conn.ports[k]), forwards: [], dir: '', started: ctx.now().toISOString() };
+    const running = await findRunningJob(profile, ctx, (line) => {
+      log(line);
+      void writeKernelRecord(paths, { ...waiting, waiting: line }).catch(() => {});
+    }).finally(() => removeKernelRecord(paths, name, process.pid));
     job = { id: running.id, node: running.node };
     host = nodeHost(profile, running.addr);
     await loginToNode(host, profile, ctx);
@@ -92,7 +97,7 @@ async function cancelStaleForwards(paths: Paths, profile: Profile, ctx: Context)
   const stale = (await readKernelRecords(paths, profile.name)).filter((r) => !r.alive);
   for (const r of stale) {
     // A node's connection may be gone with its job: then so are its forwards.
-    await ssh(buildForwardsArgs(r.via ?? profile.name, 'cancel', r.forwards), ctx, { timeoutMs: 10_000 });
+    if (r.forwards.length) await ssh(buildForwardsArgs(r.via ?? profile.name, 'cancel', r.forwards), ctx, { timeoutMs: 10_000 });
     await removeKernelRecord(paths, r.name, r.pid);
   }
 }

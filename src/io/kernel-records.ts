@@ -21,6 +21,8 @@ export interface KernelRecord {
   /** A batch job's node: the ssh destination and options of its connection (absent: the target's). */
   via?: { dest: string; options: string[] };
   jobId?: string;
+  /** A batch target's launcher still waiting for the job to run: what it waits for. */
+  waiting?: string;
 }
 
 function recordsDir(paths: Paths): string {

@@ -100,6 +100,9 @@ elif mode == 'job':
     say(step='interrupted', ename=ename, seconds=seconds)
     km.shutdown_kernel(now=False)
     say(step='shut-down', ports=ports(km))
+elif mode == 'orphan':
+    say(step='ready', seconds=ready, launcher=pid(), ports=ports(km), client=os.getpid())
+    time.sleep(600)
 elif mode == 'kill':
     say(step='ready', seconds=ready, launcher=pid(), ports=ports(km))
     os.kill(pid(), int(sys.argv[3]))
@@ -243,6 +246,21 @@ for (const [signal, name] of [[9, 'SIGKILL'], [15, 'SIGTERM']] as const) {
     }
   });
 }
+
+it('the client that started the kernel killed with -9: its launcher ends the remote kernel and its forwards', async () => {
+  const d = startDriver(['jss-gpu', 'orphan']);
+  try {
+    const ready = await d.next<{ launcher: number; ports: number[]; client: number }>();
+    assert.is((await remoteKernels()).length, 1);
+    process.kill(ready.client, 'SIGKILL');
+    const t0 = Date.now();
+    await assertNothingLeft(ready.ports, 'after the client was killed with -9');
+    figures.push(`client killed with -9: kernel, forwards and launcher gone after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.ok(await waitFor(async () => !(await livePids(ctx.bed.user)).some((p) => p.pid === ready.launcher), 5000), 'the launcher ended');
+  } finally {
+    await d.end();
+  }
+});
 
 it('nbclient: jupyter-execute --kernel_name=jss-gpu runs a notebook on gpu', async () => {
   const nb = { cells: [{ cell_type: 'code', execution_count: null, id: 'a1', metadata: {}, outputs: [], source: 'import socket\nassert socket.gethostname() == "gpu", socket.gethostname()' }], metadata: {}, nbformat: 4, nbformat_minor: 5 };
