@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { execa, type ResultPromise } from 'execa';
 import { writeFileSync, chownSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bedSuite, cli, asUser, livePids, countAccepted, portIsFree, runInKernel, waitFor, root, type BedState } from '../helpers/bed.js';
+import { bedSuite, cli, asUser, livePids, countAccepted, portIsFree, runInKernel, waitFor, root, appRoot, type BedState } from '../helpers/bed.js';
 
 const { suite: e2e, it, ctx } = bedSuite('the remote as a kernel of local Jupyter clients');
 
@@ -331,10 +331,28 @@ const slurmSh = join(root, 'test/bed/slurm.sh');
     assert.is(noNode.code, 255);
     assert.match(noNode.stderr, 'jupyter-ssh-setup: no job of hpc runs: start one with jupyter-ssh-setup start hpc\n');
     assert.ok(Date.now() - t1 < 10_000, `took ${Date.now() - t1} ms`);
-    // No job: the launcher fails within seconds, saying how to start one.
     const conn = join(ctx.bed.home, 'kconn.json');
     writeFileSync(conn, JSON.stringify({ shell_port: 41101, iopub_port: 41102, stdin_port: 41103, control_port: 41104, hb_port: 41105, ip: '127.0.0.1', key: 'k', transport: 'tcp', signature_scheme: 'hmac-sha256' }));
     chownSync(conn, ctx.bed.uid, ctx.bed.gid);
+    // A job still queued (the node drained): the kernel's log and status say the launcher waits, and
+    // for what; past the wait (45 s, 6 here) it fails saying to start the job first.
+    await execa('bash', [slurmSh, 'drain', 'kernel test'], { stdout: 'ignore' });
+    try {
+      const submit = await asUser(ctx.bed, ['ssh', 'hpc', 'exec /bin/sh .jupyter-ssh-setup/hpc/launch.sh start'], 30_000);
+      const queued = (JSON.parse(submit.stdout) as { jobId: string }).jobId;
+      const env = ['HOME=' + ctx.bed.home, 'USER=' + ctx.bed.user, 'PATH=/usr/bin:/bin', 'JSS_KERNEL_QUEUE_SECONDS=6'];
+      const launcher = execa('runuser', ['-u', ctx.bed.user, '--', 'env', '-i', ...env, process.execPath, join(appRoot, 'dist/bin.js'), 'kernel', 'launch', 'hpc', conn], { reject: false, cwd: ctx.bed.home, timeout: 60_000 });
+      assert.ok(await waitFor(async () => (await cli(ctx.bed, ['status', 'hpc'])).stdout.includes(`waiting: job ${queued} is pending`), 5000, 200), (await cli(ctx.bed, ['status', 'hpc'])).stdout);
+      const r = await launcher;
+      assert.is(r.exitCode, 1);
+      assert.match(String(r.stderr), `jss-hpc: job ${queued} is pending`);
+      assert.match(String(r.stderr), `jupyter-ssh-setup: job ${queued} of hpc is still queued (pending`);
+      assert.match(String(r.stderr), 'Start the job first: jupyter-ssh-setup start hpc waits until it runs; then start the kernel again.');
+      assert.is((await cli(ctx.bed, ['stop', 'hpc'], 60_000)).code, 0);
+    } finally {
+      await execa('bash', [slurmSh, 'resume'], { reject: false });
+    }
+    // No job: the launcher fails within seconds, saying how to start one.
     const t0 = Date.now();
     const none = await cli(ctx.bed, ['kernel', 'launch', 'hpc', conn], 60_000);
     assert.is(none.code, 1, none.stderr);
