@@ -112,9 +112,14 @@ function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Co
   session.stdin!.on('error', () => {});
   session.stdin!.write(kernelSessionInput(renderKernelScript(profile, job), conn, dir));
   session.stderr!.on('data', (d: Buffer) => ctx.stderr.write(d));
-  relayStdout(session, ctx, (pid, node) => {
-    log(`kernel pid ${pid} on ${node}${job ? ` in job ${job.id}` : ''}, sockets in ${dir}, local ports ${record.ports.join(' ')}`);
-    void writeKernelRecord(paths, { ...record, remotePid: pid, node }).catch(() => {});
+  const written = writeKernelRecord(paths, record).catch(() => {});
+  let onReady = () => {};
+  relayStdout(session, ctx, {
+    pid: (pid, node) => {
+      log(`kernel pid ${pid} on ${node}${job ? ` in job ${job.id}` : ''}, sockets in ${dir}, local ports ${record.ports.join(' ')}`);
+      void written.then(() => writeKernelRecord(paths, { ...record, remotePid: pid, node })).catch(() => {});
+    },
+    ready: () => onReady(),
   });
 
   return new Promise<number>((resolve) => {
@@ -162,8 +167,10 @@ function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Co
       })();
     });
 
-    void (async () => {
-      await writeKernelRecord(paths, record);
+    // The forwards go up once the kernel's sockets exist (the script says so).
+    onReady = () => void (async () => {
+      await written;
+      if (ending) return;
       const r = await ssh(buildForwardsArgs(host, 'forward', forwards), ctx, { timeoutMs: 15_000 });
       if (r.exitCode === 0) {
         forwarded = true;
@@ -179,22 +186,29 @@ function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Co
   });
 }
 
-/** The script's first stdout line names the kernel's pid and node; the rest (the kernel's own output) is passed on. */
-function relayStdout(session: ChildProcess, ctx: Context, onPid: (pid: number, node: string) => void): void {
+/**
+ * The script's stdout: its lines "jss-kernel-pid PID NODE" and "jss-kernel-ready" are
+ * ours; everything else (the kernel's own output) is passed on, as it comes once ready.
+ */
+function relayStdout(session: ChildProcess, ctx: Context, on: { pid: (pid: number, node: string) => void; ready: () => void }): void {
   let head = '';
-  let seen = false;
+  let ready = false;
   session.stdout!.on('data', (d: Buffer) => {
-    if (seen) {
+    if (ready) {
       ctx.stdout.write(d);
       return;
     }
     head += d.toString('utf8');
-    const nl = head.indexOf('\n');
-    if (nl < 0) return;
-    seen = true;
-    const info = parseKernelPidLine(head.slice(0, nl));
-    if (info) onPid(info.pid, info.node);
-    else ctx.stdout.write(head.slice(0, nl + 1));
-    if (head.length > nl + 1) ctx.stdout.write(head.slice(nl + 1));
+    for (let nl = head.indexOf('\n'); nl >= 0 && !ready; nl = head.indexOf('\n')) {
+      const line = head.slice(0, nl);
+      head = head.slice(nl + 1);
+      const info = parseKernelPidLine(line);
+      if (info) on.pid(info.pid, info.node);
+      else if (line === 'jss-kernel-ready') {
+        ready = true;
+        on.ready();
+      } else ctx.stdout.write(line + '\n');
+    }
+    if (ready && head) ctx.stdout.write(head);
   });
 }

@@ -147,7 +147,7 @@ test('the remote command runs the script from stdin; the connection info lands i
   try {
     const r = await runRemote(work, dir, `echo "$@" > ${work}/argv\nstat -c %a "$3" > ${work}/mode\nstat -c %a "$(dirname "$3")" > ${work}/dirmode\ncp "$3" ${work}/conn\nexit 7`);
     assert.is(r.code, 7, r.stderr);
-    assert.match(r.stdout, /^jss-kernel-pid \d+ \S+\n$/);
+    assert.match(r.stdout, /^jss-kernel-pid \d+ \S+\n(jss-kernel-ready\n)?$/);
     assert.is(readFileSync(join(work, 'argv'), 'utf8').trim(), `${dir}/start_kernel.py -f ${dir}/connection.json`);
     assert.is(readFileSync(join(work, 'mode'), 'utf8').trim(), '600');
     assert.is(readFileSync(join(work, 'dirmode'), 'utf8').trim(), '700');
