@@ -1,6 +1,7 @@
 import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import type { Profile } from '../core/profile.js';
+import { CancelledError, UsageError } from '../errors.js';
 import { buildKernelSpec, kernelSpecName } from '../core/kernel-spec.js';
 import { pickProfile, readProfiles, resolvePaths } from '../io/store.js';
 import { isNpxCache, kernelsDir, launcherArgv, listKernelSpecs, removeKernelSpec, writeKernelSpec } from '../io/kernel-specs.js';
@@ -92,4 +93,20 @@ async function listKernels(ctx: Context, json: boolean): Promise<number> {
   }
   printTable(ctx, ['KERNEL', 'DISPLAY NAME', 'RUNNING', 'STATE'], rows.map((r) => [r.kernel, r.displayName, String(r.running.length), r.problem ?? 'ok']));
   return 0;
+}
+
+/** The wizard's last question, after the writes: also a kernel in the local Jupyter? (Ctrl+C here: no.) */
+export async function offerKernel(profile: Profile, ctx: Context): Promise<void> {
+  const { checkKernelSupport } = await import('./kernel-launch.js');
+  try {
+    checkKernelSupport(profile);
+  } catch {
+    return;
+  }
+  const prompter = ctx.prompter ?? (await (await import('../io/prompts.js')).createPrompter(ctx));
+  const yes = await prompter.confirm({ message: `Also use ${profile.name} as a kernel in your local Jupyter and VS Code (${kernelSpecName(profile.name)})?`, default: false }).catch((error: unknown) => {
+    if (error instanceof CancelledError || (error as Error)?.name === 'ExitPromptError') return false;
+    throw error;
+  });
+  if (yes) await addKernel(profile.name, ctx, false);
 }

@@ -69,6 +69,8 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     const code = await withKernel(Boolean(v.kernel), wizard.profile.name, options, ctx, await applySetup(wizard.profile, options, ctx, wizard.confirm));
     if (code !== 0 || options.dryRun || options.json) return code;
     await wizard.afterWrite();
+    // Every question has a flag: --kernel answers this one.
+    if (v.kernel === undefined) await (await import('./kernel.js')).offerKernel(wizard.profile, ctx);
     return 0;
   }
   const missing = (['name', 'host'] as const).filter((k) => !input[k]);

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { buildKernelSpec, describeWhere, jupyterDataDir, ourSpecTarget, renderKernelSpec } from '../../src/core/kernel-spec.js';
 import { validateProfile } from '../../src/core/profile.js';
 import { isNpxCache, launcherArgv } from '../../src/io/kernel-specs.js';
-import { runCli, withTempHome } from '../helpers/cli.js';
+import { Capture, runCli, testContext, withTempHome } from '../helpers/cli.js';
+import { run } from '../../src/cli.js';
+import type { Prompter } from '../../src/context.js';
 
 test('the Jupyter data directory, as jupyter_core finds it', () => {
   const cases: [NodeJS.ProcessEnv, string, string][] = [
@@ -131,6 +133,31 @@ test('remove NAME takes the kernel out too; setup --kernel adds it; list and sta
     assert.is(rm.code, 0, rm.stderr);
     assert.not.ok(existsSync(join(home, 'jd/kernels/jss-gpu')));
   });
+});
+
+test("the wizard's last question: also a kernel? yes writes jss-NAME; the default (no) writes none", async () => {
+  for (const answer of [true, undefined]) {
+    await withTempHome(async (home) => {
+      const asked: string[] = [];
+      const prompter: Prompter = {
+        input: async (q) => q.default ?? '',
+        select: async (q) => q.default ?? q.choices[0]!.value,
+        confirm: async (q) => {
+          asked.push(q.message);
+          if (q.message.startsWith('Test the connection')) return false;
+          if (q.message.startsWith('Also use gpu as a kernel')) return answer ?? q.default ?? false;
+          return q.default ?? false;
+        },
+      };
+      const argv = ['setup', '--name', 'gpu', '--host', 'gpu.example.org', '--user', 'u'];
+      const out = new Capture();
+      const err = new Capture();
+      const ctx = { ...testContext(argv, { home, env: { JUPYTER_DATA_DIR: join(home, 'jd') } }, out, err), prompter };
+      assert.is(await run(argv, ctx), 0, err.text());
+      assert.ok(asked.includes('Also use gpu as a kernel in your local Jupyter and VS Code (jss-gpu)?'), asked.join('; '));
+      assert.is(existsSync(join(home, 'jd/kernels/jss-gpu/kernel.json')), answer === true);
+    });
+  }
 });
 
 test.run();
