@@ -262,6 +262,41 @@ it('the client that started the kernel killed with -9: its launcher ends the rem
   }
 });
 
+it('the shared login down: the launcher logs in once per hop, then the kernel runs; a hop that refuses fails at once, naming it', async () => {
+  assert.is((await cli(ctx.bed, ['disconnect', 'gpu'])).code, 0);
+  const before = { login: countAccepted(ctx.bed, 'login'), gpu: countAccepted(ctx.bed, 'gpu') };
+  const d = startDriver(['jss-gpu', 'job']);
+  try {
+    const ready = await d.next<{ out: string }>();
+    assert.is(ready.out.trim().split(' ')[0], 'gpu', stderrOf?.());
+    d.go();
+    await d.next();
+    d.go();
+    await d.next();
+    d.go();
+  } finally {
+    await d.end();
+  }
+  assert.equal({ login: countAccepted(ctx.bed, 'login') - before.login, gpu: countAccepted(ctx.bed, 'gpu') - before.gpu }, { login: 1, gpu: 1 });
+  // A login the key does not open (no terminal: BatchMode): exit 1 within seconds, naming the hop.
+  // (Another account on gpu: a connection of its own, not gpu's shared one.)
+  const s = await cli(ctx.bed, ['setup', '--yes', '--user', 'nobody', '--name', 'refused', '--host', ctx.bed.hosts.gpu.addr, '--jump', `jssbed@${ctx.bed.hosts.login.addr}`, '--app', 'server']);
+  assert.is(s.code, 0, s.stderr);
+  const conn = join(ctx.bed.home, 'kconn2.json');
+  writeFileSync(conn, JSON.stringify({ shell_port: 41201, iopub_port: 41202, stdin_port: 41203, control_port: 41204, hb_port: 41205, ip: '127.0.0.1', key: 'k', transport: 'tcp', signature_scheme: 'hmac-sha256' }));
+  chownSync(conn, ctx.bed.uid, ctx.bed.gid);
+  const t0 = Date.now();
+  const r = await cli(ctx.bed, ['kernel', 'launch', 'refused', conn], 60_000);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, 'jss-refused: logging in to refused');
+  assert.match(r.stderr, `jupyter-ssh-setup: ssh to refused failed:`);
+  figures.push(`refused: ${r.stderr.split('\n').filter((l) => l.startsWith('jupyter-ssh-setup:')).join(' ')}`);
+  assert.match(r.stderr, 'log in once in a terminal (ssh refused true, or jupyter-ssh-setup start refused)');
+  assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
+  figures.push(`login refused by a hop, no terminal: launcher exit 1 after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  assert.is((await cli(ctx.bed, ['remove', 'refused'])).code, 0);
+});
+
 it('nbclient: jupyter-execute --kernel_name=jss-gpu runs a notebook on gpu', async () => {
   const nb = { cells: [{ cell_type: 'code', execution_count: null, id: 'a1', metadata: {}, outputs: [], source: 'import socket\nassert socket.gethostname() == "gpu", socket.gethostname()' }], metadata: {}, nbformat: 4, nbformat_minor: 5 };
   writeFileSync(join(ctx.bed.home, 'k.ipynb'), JSON.stringify(nb));
