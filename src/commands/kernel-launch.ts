@@ -11,6 +11,7 @@ import {
   PORT_KEYS,
   buildForwardsArgs,
   buildKernelSessionArgs,
+  buildSessionWrapper,
   kernelForwardSpecs,
   kernelSessionInput,
   parseConnectionFile,
@@ -107,7 +108,8 @@ function runKernel(profile: Profile, paths: Paths, conn: ConnectionInfo, ctx: Co
   const dir = remoteKernelDir(randomBytes(6).toString('hex'));
   const forwards = kernelForwardSpecs(conn, dir);
   const record: KernelRecord = { name, pid: process.pid, ports: PORT_KEYS.map((k) => conn.ports[k]), forwards, dir, started: ctx.now().toISOString(), ...(job ? { via: host, jobId: job.id } : {}) };
-  const session = startProcess('ssh', [...sshConfigArgs(ctx.env), ...buildKernelSessionArgs(host, dir)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const wrapper = buildSessionWrapper([...sshConfigArgs(ctx.env), ...buildKernelSessionArgs(host, dir)], [...sshConfigArgs(ctx.env), ...buildForwardsArgs(host, 'cancel', forwards)]);
+  const session = startProcess(wrapper.file, wrapper.args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...ctx.env, ...wrapper.env } });
   if (ctx.verbose) log(`ssh ${buildKernelSessionArgs(host, dir).slice(0, -1).join(' ')} '...'`);
   session.stdin!.on('error', () => {});
   session.stdin!.write(kernelSessionInput(renderKernelScript(profile, job), conn, dir));

@@ -150,3 +150,15 @@ export function parseKernelPidLine(line: string): { pid: number; node: string } 
   const m = /^jss-kernel-pid (\d+) (\S+)$/.exec(line.trim());
   return m ? { pid: Number(m[1]), node: m[2]! } : undefined;
 }
+
+/**
+ * The session runs under a small sh that, once ssh has ended, takes the
+ * forwards off the shared connection: so they go even when the launcher itself
+ * was killed with -9 (ssh then sees EOF on stdin and the remote ends the kernel).
+ * `cancel` is an ssh argument array; no word may hold a line break.
+ */
+export function buildSessionWrapper(session: string[], cancel: string[]): { file: string; args: string[]; env: Record<string, string> } {
+  if (cancel.some((w) => /[\n\0]/.test(w))) throw new Error('an ssh argument with a line break');
+  const script = 'ssh "$@"; rc=$?; set -f; IFS=\'\n\'; ssh $JSS_CANCEL >/dev/null 2>&1; exit $rc';
+  return { file: 'sh', args: ['-c', script, 'sh', ...session], env: { JSS_CANCEL: cancel.join('\n') } };
+}

@@ -14,6 +14,7 @@ import {
   buildForwardsArgs,
   buildKernelRemoteCommand,
   buildKernelSessionArgs,
+  buildSessionWrapper,
   kernelForwardSpecs,
   kernelSessionInput,
   nodeHost,
@@ -94,6 +95,19 @@ test("a batch job's node: its own shared connection through the target, no promp
     '-O', 'forward', '-L', '127.0.0.1:1:/tmp/x/k-1', '--', 'gpu-07',
   ]);
   assert.throws(() => nodeHost(validateProfile({ name: 'hpc', host: 'h', launcher: 'slurm' }), '-oProxyCommand=x'));
+});
+
+test('the session wrapper: ssh as given, then the cancel with its words intact, and ssh\'s exit code', () => {
+  const work = mkdtempSync(join(tmpdir(), 'jss-wrap-'));
+  try {
+    writeFileSync(join(work, 'ssh'), `#!/bin/sh\nfor a; do printf '[%s]' "$a"; done >> ${work}/calls; echo >> ${work}/calls\n[ "$1" = -O ] || exit 7\n`, { mode: 0o755 });
+    const w = buildSessionWrapper(['-T', '--', 'gpu', 'exec /bin/sh -c \'x y\''], ['-O', 'cancel', '-L', '127.0.0.1:1:/tmp/a b/k-1', '--', 'gpu']);
+    const r = spawnSync(w.file, w.args, { env: { ...process.env, ...w.env, PATH: `${work}:/usr/bin:/bin` }, encoding: 'utf8' });
+    assert.is(r.status, 7);
+    assert.is(readFileSync(join(work, 'calls'), 'utf8'), "[-T][--][gpu][exec /bin/sh -c 'x y']\n[-O][cancel][-L][127.0.0.1:1:/tmp/a b/k-1][--][gpu]\n");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
 
 const profile = validateProfile({ name: 'gpu', host: 'gpu.example.org', env: ["venv:~/my env/it's"], notebookDir: '~/work' });

@@ -233,6 +233,8 @@ for (const [signal, name] of [[9, 'SIGKILL'], [15, 'SIGTERM']] as const) {
       const t0 = Date.now();
       assert.ok(await waitFor(async () => (await remoteKernels()).length === 0, 15_000), `the remote kernel outlived its launcher (${name})`);
       figures.push(`${name} to the launcher: remote kernel gone after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      for (const port of ready.ports) assert.ok(await waitFor(() => portIsFree(port), 5000), `${name}: local port ${port} is still forwarded`);
+      assert.ok(await waitFor(async () => kernelDirs().length === 0, 5000), `${name}: socket directories left: ${kernelDirs().join(' ')}`);
       d.go();
       const again = await d.next<{ ports: number[]; out: string }>();
       assert.equal(again.ports, ready.ports);
