@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { claimBed } from '../scripts/bed-owner.mjs';
+import { kernelRows } from './kernel.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -68,7 +69,7 @@ if (wanted('setup')) {
 }
 
 // --- 1, 5. time to notebook and stop, on the bed -----------------------------
-if (!['notebook', 'stop', 'slurm', 'sge'].some(wanted)) {
+if (!['notebook', 'stop', 'slurm', 'sge', 'kernel'].some(wanted)) {
   // nothing on the bed asked for
 } else if (process.getuid?.() !== 0 || process.env.BENCH_SKIP_BED) {
   console.log('not root: skipping the rows that need the test bed');
@@ -176,6 +177,7 @@ if (!['notebook', 'stop', 'slurm', 'sge'].some(wanted)) {
     await quiet();
 
   }
+  if (wanted('kernel')) await kernelRows({ state, as, quiet, warm, record, RUNS });
   // 2. Batch jobs: submit to the job running (the scheduler's part, for reference), and
   // ours beyond it: job running (its start mark) -> URL answering, connection file -> URL
   // answering. Jupyter's own start on gpu is printed beside it: running -> URL includes it.

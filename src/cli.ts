@@ -20,6 +20,7 @@ const loaders: Record<string, Command['load']> = {
   remove: () => import('./commands/remove.js'),
   disconnect: () => import('./commands/disconnect.js'),
   forward: () => import('./commands/forward.js'),
+  kernel: () => import('./commands/kernel.js'),
   demo: () => import('./commands/demo.js'),
   completion: () => import('./commands/completion.js'),
 };

@@ -43,6 +43,7 @@ const setupOptions: Options = {
   reconnect: { type: 'boolean' },
   persist: { type: 'string' },
   bind: { type: 'string' },
+  kernel: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   force: { type: 'boolean' },
@@ -93,6 +94,8 @@ export const COMMAND_SPECS: CommandSpec[] = [
   --reconnect           keep the tunnel up through network drops (uses autossh)
   --persist TIME|no     how long the shared login stays up after its last use
                         (default 4h: one login, one 2FA code, per working day; 10m, no)
+  --kernel              also add the target as a kernel of your local Jupyter and
+                        VS Code (jss-NAME; see kernel --help)
   --dry-run             show the diff of every file, write nothing
   -y, --yes             take defaults for every question not given as a flag
   --offline             the wizard does not log in to see what the remote has
@@ -176,6 +179,26 @@ goes through. Jupyter keeps running; the next start or ssh logs in again.`,
 without a new login (LOCAL_PORT defaults to REMOTE_PORT, or the next free one).
 status lists these forwards; stop closes them with the notebook's tunnel.`,
     examples: ['jupyter-ssh-setup forward gpu 6006', 'jupyter-ssh-setup forward gpu 8787 18787'],
+  },
+  {
+    name: 'kernel',
+    summary: "use a target as a kernel of your local Jupyter, VS Code or nbclient (kernel add|remove|list NAME)",
+    usage: 'jupyter-ssh-setup kernel add NAME | remove NAME | list [--json]',
+    options: { ...json },
+    help: `add NAME     writes the kernelspec jss-NAME into your local Jupyter's data directory
+             (JUPYTER_DATA_DIR, else ~/.local/share/jupyter, ~/Library/Jupyter on macOS,
+             %APPDATA%\\jupyter on Windows). Its argv is this Node and this jupyter-ssh-setup
+             by absolute paths, then "kernel launch NAME {connection_file}".
+remove NAME  takes jss-NAME out again (remove NAME does too); never another directory
+list         the kernels of ours, whether their target and launcher still exist, and
+             how many run now
+launch NAME FILE  (run by Jupyter) starts ipykernel on the target over its shared login,
+             on Unix sockets in a fresh 0700 directory there, and forwards the five
+             ports of FILE to them: no TCP port opens on the remote. A SLURM target's
+             kernel runs in its running job (start NAME first), on the job's node
+proxy NAME PORT  (run by ssh NAME-node) connects to the node where the job runs
+  --json     print the result as JSON`,
+    examples: ['jupyter-ssh-setup kernel add gpu', 'jupyter execute --kernel_name=jss-gpu notebook.ipynb', 'jupyter-ssh-setup kernel list --json', 'jupyter-ssh-setup kernel remove gpu'],
   },
   {
     name: 'status',

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
 import type { ParsedArgs } from '../types.js';
 import type { Context } from '../context.js';
@@ -9,6 +9,7 @@ import { readProfiles, resolvePaths } from '../io/store.js';
 import { readCurrentState, renderOptions } from '../io/setup-state.js';
 import { remoteFactsPath } from '../io/remote-facts.js';
 import { printPlan, tildify } from '../io/output.js';
+import { removeKernelSpec } from '../io/kernel-specs.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   const all = Boolean(args.values.all);
@@ -49,8 +50,11 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     for (const c of planRemove(groupNames, paths, current, render)) if (!changes.some((seen) => seen.path === c.path)) changes.push(c);
   }
   printPlan(changes, base, ctx, { full: dryRun, json });
+  // The kernelspecs of ours in the local Jupyter (kernel add, setup --kernel) go too.
+  const kernels = (await Promise.all(names.map((n) => removeKernelSpec(ctx, n, dryRun)))).filter((k): k is string => k !== undefined);
+  if (!json) for (const k of kernels) ctx.stdout.write(`${dryRun ? 'Would also remove' : 'Removed'} the kernel ${basename(k)} (${tildify(k, base.home)}).\n`);
   if (dryRun || changes.length === 0) {
-    if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: changes.map((c) => c.path), dryRun }) + '\n');
+    if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: [...changes.map((c) => c.path), ...kernels], dryRun }) + '\n');
     else ctx.stdout.write(changes.length === 0 ? 'Nothing to remove.\n' : 'Dry run: nothing written.\n');
     return 0;
   }
@@ -62,10 +66,12 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     await rm(join(base.configDir, 'state', `${name}.last`), { force: true });
     await rm(remoteFactsPath(base, name), { force: true });
   }
+  // `ssh NAME-node`'s record of the job's last node, and the known_hosts file of its keys.
+  for (const name of names) await Promise.all([rm(join(base.configDir, 'state', `${name}.node`), { force: true }), rm(join(base.home, '.ssh', `jss-known-${name}-node`), { force: true })]);
   for (const dir of [join(base.configDir, 'profiles'), join(base.configDir, 'state')]) {
     await rmdir(dir).catch(() => {});
   }
-  if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: written, dryRun: false }) + '\n');
+  if (json) ctx.stdout.write(JSON.stringify({ removed: names, changed: [...written, ...kernels], dryRun: false }) + '\n');
   else {
     ctx.stdout.write(`Removed ${names.join(', ')}. Backups of the changed files are in ${tildify(join(base.configDir, 'backups'), base.home)}.\n`);
     ctx.stdout.write('Running notebooks are not stopped by remove; stop them first with jupyter-ssh-setup stop NAME if needed.\n');

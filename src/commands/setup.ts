@@ -71,9 +71,11 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     // The wizard only asks; the writes happen here, after its last answer and its confirmation.
     const { runWizard } = await import('../wizard/index.js');
     const wizard = await runWizard(input, options, ctx);
-    const code = await applySetup(wizard.profile, options, ctx, wizard.confirm, wizard.learned);
+    const code = await withKernel(Boolean(v.kernel), wizard.profile.name, options, ctx, await applySetup(wizard.profile, options, ctx, wizard.confirm, wizard.learned));
     if (code !== 0 || options.dryRun || options.json) return code;
     await wizard.afterWrite();
+    // Every question has a flag: --kernel answers this one.
+    if (v.kernel === undefined) await (await import('./kernel.js')).offerKernel(wizard.profile, ctx);
     return 0;
   }
   const missing = (['name', 'host'] as const).filter((k) => !input[k]);
@@ -97,7 +99,14 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (!input.user) input.user = localUser(ctx);
   if (!input.port) input.port = 22;
   const profile = validateProfile(input);
-  return applySetup(profile, options, ctx);
+  return withKernel(Boolean(v.kernel), profile.name, options, ctx, await applySetup(profile, options, ctx));
+}
+
+/** setup --kernel: after a setup that worked, the kernelspec jss-NAME in the local Jupyter (kernel add NAME). */
+async function withKernel(kernel: boolean, name: string, options: SetupOptions, ctx: Context, code: number): Promise<number> {
+  if (!kernel || code !== 0 || options.dryRun) return code;
+  const { addKernel } = await import('./kernel.js');
+  return addKernel(name, ctx, options.json);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -19,15 +19,21 @@ import { describeBind } from '../core/bind.js';
 import { describePersist } from '../core/connection.js';
 import type { StatusRow } from '../core/notebook.js';
 import { colors } from '../io/output.js';
+import { listKernelSpecs } from '../io/kernel-specs.js';
+import { readKernelRecords } from '../io/kernel-records.js';
 
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError('status takes at most one target name', 'e.g. jupyter-ssh-setup status gpu');
   const paths = resolvePaths(ctx);
   const profiles = args.positionals.length ? [await pickProfile(paths, args.positionals[0])] : [...(await readProfiles(paths)).values()];
+  const [specs, records] = await Promise.all([listKernelSpecs(ctx), readKernelRecords(paths)]);
   const rows = await Promise.all(
     profiles.map(async (p) => {
       const [row, forwards] = await Promise.all([statusOf(p, paths, ctx), readExtraForwards(paths, p.name)]);
-      return { ...row, forwards };
+      const spec = specs.find((k) => k.name === p.name);
+      // A kernelspec of ours (kernel add): its name and the kernels running from it now.
+      const kernel = spec ? { kernel: { name: spec.kernel, running: records.filter((r) => r.name === p.name && r.alive).map((r) => ({ pid: r.pid, node: r.node ?? null, ports: r.ports, waiting: r.waiting ?? null })) } } : {};
+      return { ...row, forwards, ...kernel };
     }),
   );
   if (args.values.json) {
@@ -38,6 +44,7 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     printTable(ctx, ['NAME', 'LAUNCHER', 'WHERE', 'STATE', 'TUNNEL', 'URL'], rows.map((r) => [r.name, r.launcher, r.where, r.state, r.tunnel, r.url ?? r.error ?? '-']));
     for (const r of rows) if (r.job) ctx.stdout.write(`${r.name}: ${r.job.scheduler.toUpperCase()} job ${r.job.id} ${r.job.detail}\n${r.job.notice ? `${r.name}: ${colors(ctx).bold('note:')} ${r.job.notice}\n` : ''}`);
     for (const r of rows) if (r.bind) ctx.stdout.write(`${r.name}: ${describeBind(r)}\n`);
+    for (const r of rows) if (r.kernel) ctx.stdout.write(`${r.name}: kernel ${r.kernel.name} in your local Jupyter, ${r.kernel.running.length ? `${r.kernel.running.length} running (${r.kernel.running.map((k) => `launcher pid ${k.pid}${k.node ? ` on ${k.node}` : ''}${k.waiting ? `, waiting: ${k.waiting}` : ''}`).join(', ')})` : 'none running'}\n`);
     if (multiplexing(ctx)) for (const r of rows) ctx.stdout.write(describeConnection(r) + '\n');
   }
   return rows.some((r) => r.state === 'unreachable' || r.state === 'broken') ? 1 : 0;

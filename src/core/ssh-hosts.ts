@@ -11,6 +11,7 @@ import { renderTemplate } from './render.js';
 import { sshPercent, sshConfigValue } from './quote.js';
 import { UsageError } from '../errors.js';
 import { isForwardableSocket, socketFitsProfile, type RemoteFacts } from './remote-facts.js';
+import { nodeHostBlock } from './kernel-node.js';
 
 export interface RenderOptions {
   /** The local OpenSSH understands SessionType and ForkAfterAuthentication (8.7+). */
@@ -25,6 +26,8 @@ export interface RenderOptions {
   overwriteHandEdits?: boolean;
   /** What logging in told us of each target's remote (by name): a socket target's tunnel alias needs its socket path. */
   remoteFacts?: ReadonlyMap<string, RemoteFacts>;
+  /** Our own executable (absolute node and bin.js): batch targets get `NAME-node` (core/kernel-node.ts). */
+  nodeProxy?: string[];
 }
 
 /** A ControlPath keeps its own %C; only a literal % elsewhere (in HOME) is escaped. */
@@ -100,6 +103,7 @@ export function renderSshHosts(profiles: Profile[], options: RenderOptions): str
         tunnel: tunnel && { listen: `127.0.0.1:${p.localPort}`, target: tunnel, background: options.sshHasSessionType },
         // A socket target without its socket's path yet says why it has no tunnel alias.
         tunnelMissing: !tunnel && p.launcher === 'plain' && bindOf(p) === 'socket',
+        node: p.launcher !== 'plain' && options.nodeProxy ? nodeHostBlock(p.name, options.nodeProxy) : undefined,
       };
     });
   return renderTemplate('ssh-hosts.conf.ejs', { hosts, hops }, 'ssh');

@@ -7,7 +7,7 @@ set -euo pipefail
 
 PKGS=(
   openssh-server openssh-client autossh
-  jupyter-notebook jupyter-server python3-ipykernel python3-websocket
+  jupyter-notebook jupyter-server python3-ipykernel python3-websocket python3-jupyter-client python3-nbclient
   shellcheck zsh fish tmux iproute2 procps curl sudo
   slurm-wlm slurm-wlm-torque munge
   podman podman-docker runc mmdebstrap

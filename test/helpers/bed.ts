@@ -198,13 +198,13 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Runs code in a fresh kernel over its websocket (python's websocket-client ships with Debian's Jupyter). */
-export async function runInKernel(localPort: number, token: string, code: string): Promise<string> {
+/** Runs code in a fresh kernel (the server's default, or kernelName) over its websocket (python's websocket-client ships with Debian's Jupyter); DELETEs it after. */
+export async function runInKernel(localPort: number, token: string, code: string, kernelName = ''): Promise<string> {
   const script = `
 import json, sys, urllib.request, uuid, websocket
-port, token, code = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, token, code, name = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 base = "http://127.0.0.1:%d" % port
-req = urllib.request.Request(base + "/api/kernels", method="POST", data=b"{}", headers={"Authorization": "token " + token, "Content-Type": "application/json"})
+req = urllib.request.Request(base + "/api/kernels", method="POST", data=json.dumps({"name": name} if name else {}).encode(), headers={"Authorization": "token " + token, "Content-Type": "application/json"})
 kernel = json.load(urllib.request.urlopen(req, timeout=30))
 ws = websocket.create_connection("ws://127.0.0.1:%d/api/kernels/%s/channels?token=%s" % (port, kernel["id"], token), timeout=60)
 msg_id = uuid.uuid4().hex
@@ -225,7 +225,7 @@ req = urllib.request.Request(base + "/api/kernels/" + kernel["id"], method="DELE
 urllib.request.urlopen(req, timeout=30)
 print(out, end="")
 `;
-  const r = await execa('/usr/bin/python3', ['-c', script, String(localPort), token, code], { timeout: 90_000 });
+  const r = await execa('/usr/bin/python3', ['-c', script, String(localPort), token, code, kernelName], { timeout: 90_000 });
   return String(r.stdout);
 }
 

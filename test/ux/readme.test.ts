@@ -30,7 +30,7 @@ for (const line of commands) {
     await withTempHome(async (home) => {
       let argv = words(line);
       // demo runs for real in test/demo/demo.test.ts.
-      const needsRemote = ['start', 'stop', 'status', 'open', 'doctor', 'demo', 'forward', 'disconnect', 'url', 'restart'].includes(argv[0] ?? '');
+      const needsRemote = ['start', 'stop', 'status', 'open', 'doctor', 'demo', 'forward', 'disconnect', 'url', 'restart', 'kernel'].includes(argv[0] ?? '');
       if (argv.length === 0) argv = ['--help']; // the wizard: no terminal here
       if (needsRemote) argv = [...argv, '--help'];
       if (argv[0] === 'remove' && !argv.includes('--dry-run')) {
