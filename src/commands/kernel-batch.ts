@@ -1,16 +1,10 @@
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import type { Context } from '../context.js';
-import { RuntimeFailure, UsageError } from '../errors.js';
-import { nodeKnownHostsFile } from '../core/kernel-node.js';
-import { resolvePaths } from '../io/store.js';
-import { readTextIfExists, writeFileAtomic, ensureDir } from '../io/files.js';
-import { startProcess } from '../io/ssh.js';
+import { RuntimeFailure } from '../errors.js';
 import type { Profile } from '../core/profile.js';
 import { buildRemoteActionArgs, sharedConnectionOptions } from '../core/ssh-args.js';
 import { parseReply } from '../core/protocol.js';
 import type { KernelHost, KernelJob } from '../core/kernel-launch.js';
-import { ssh, explainSshFailure, sshConfigArgs } from '../io/remote.js';
+import { ssh, explainSshFailure } from '../io/remote.js';
 import { describeJob } from './batch-status.js';
 
 /** Jupyter Server and nbclient wait 60 s for a kernel's first answer: a job still queued after this is said so. */
@@ -56,35 +50,4 @@ export async function loginToNode(host: KernelHost, profile: Profile, ctx: Conte
     const failure = explainSshFailure(r, { ...profile, host: host.dest, jump: [...profile.jump, { host: profile.host }] });
     throw new RuntimeFailure(`ssh to the job's node ${host.dest} (through ${profile.name}) failed: ${failure.message}`, 'The kernel of a batch target runs on its node, reached by ssh through the login node: the site must allow ssh to a node that runs your job.');
   }
-}
-
-/**
- * `kernel proxy NAME PORT`, the ProxyCommand of `ssh NAME-node`: where the
- * target's job runs, asked once, then `ssh -W NODE:PORT NAME` over the shared
- * login, its stdio ssh's connection. No running job: one line naming start.
- */
-export async function proxyToNode(profile: Profile, port: number, ctx: Context): Promise<number> {
-  if (profile.launcher === 'plain') throw new UsageError(`${profile.name} is not a batch target: ssh ${profile.name} reaches it`, 'NAME-node exists for SLURM, PBS, Grid Engine and LSF targets.');
-  const r = await ssh(buildRemoteActionArgs(profile.name, 'status'), ctx, { timeoutMs: 30_000 });
-  const reply = parseReply(r.stdout, 'batch', 'status', profile.name);
-  if (!reply) throw explainSshFailure(r, profile);
-  if (!reply.ok) throw new RuntimeFailure(`asking ${profile.name} where its job runs failed: ${reply.message}`);
-  if (!reply.jobId || reply.final || reply.state !== 'RUNNING' || !reply.host) {
-    const queued = reply.jobId && !reply.final ? ` (job ${reply.jobId} is ${describeJob(reply)})` : '';
-    throw new RuntimeFailure(`no job of ${profile.name} runs${queued}: start one with jupyter-ssh-setup start ${profile.name}`);
-  }
-  const node = reply.node || reply.host;
-  // The job moved to another node: that node's key is new, not a changed one.
-  const paths = resolvePaths(ctx);
-  const last = join(paths.configDir, 'state', `${profile.name}.node`);
-  if (((await readTextIfExists(last)) ?? '').trim() !== node) {
-    await rm(nodeKnownHostsFile(profile.name).replace(/^~/, ctx.home), { force: true });
-    await ensureDir(join(paths.configDir, 'state'), 0o700);
-    await writeFileAtomic(last, node + '\n', 0o600);
-  }
-  const child = startProcess('ssh', [...sshConfigArgs(ctx.env), '-W', `${node}:${port}`, '--', profile.name], { stdio: 'inherit' });
-  return new Promise((resolve) => {
-    child.once('error', () => resolve(127));
-    child.once('close', (code) => resolve(code ?? 1));
-  });
 }

@@ -9,7 +9,7 @@ import { readKernelRecords } from '../io/kernel-records.js';
 import { printTable } from '../io/table.js';
 import { tildify } from '../io/output.js';
 
-const ACTIONS = ['add', 'remove', 'list', 'launch', 'proxy'] as const;
+const ACTIONS = ['add', 'remove', 'list', 'launch'] as const;
 
 /** `kernel add|remove|list NAME`, and `kernel launch NAME FILE` (what the kernelspec runs). */
 export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
@@ -22,11 +22,6 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     if (rest.length !== 2) throw new UsageError('kernel launch takes NAME and the connection file', 'Jupyter runs it from the kernelspec: kernel launch NAME {connection_file}');
     const { launchKernel } = await import('./kernel-launch.js');
     return launchKernel(rest[0]!, rest[1]!, ctx);
-  }
-  if (action === 'proxy') {
-    if (rest.length !== 2 || !/^[0-9]{1,5}$/.test(rest[1]!)) throw new UsageError('kernel proxy takes NAME and a port', 'The Host block NAME-node runs it as its ProxyCommand: kernel proxy NAME %p');
-    const { proxyToNode } = await import('./kernel-batch.js');
-    return proxyToNode(await pickProfile(resolvePaths(ctx), rest[0]), Number(rest[1]), ctx);
   }
   if (action === 'list') {
     if (rest.length) throw new UsageError(`kernel list takes no name (got "${rest[0]}")`, 'e.g. jupyter-ssh-setup kernel list --json');

@@ -26,8 +26,8 @@ export interface RenderOptions {
   overwriteHandEdits?: boolean;
   /** What logging in told us of each target's remote (by name): a socket target's tunnel alias needs its socket path. */
   remoteFacts?: ReadonlyMap<string, RemoteFacts>;
-  /** Our own executable (absolute node and bin.js): batch targets get `NAME-node` (core/kernel-node.ts). */
-  nodeProxy?: string[];
+  /** Our functions file (functions.sh): a batch target gets `NAME-node`, whose ProxyCommand sources it (core/kernel-node.ts). */
+  nodeProxy?: string;
 }
 
 /** A ControlPath keeps its own %C; only a literal % elsewhere (in HOME) is escaped. */

@@ -2,7 +2,6 @@
  * What setup and remove read before they plan: the files the plan depends on,
  * the stored profiles that share them, and what the local OpenSSH supports.
  */
-import { launcherArgv } from './kernel-specs.js';
 import { userInfo } from 'node:os';
 import type { Context } from '../context.js';
 import type { Profile } from '../core/profile.js';
@@ -62,6 +61,6 @@ export async function renderOptions(ctx: Context, paths: Paths, profiles: Profil
     multiplex,
     controlPath: controlPathFor(paths.home, userInfo().homedir),
     ...(hops ? { hops } : {}),
-    nodeProxy: launcherArgv(),
+    nodeProxy: functionsPath(paths),
   };
 }
