@@ -90,18 +90,21 @@ async function listKernels(ctx: Context, json: boolean): Promise<number> {
   return 0;
 }
 
-/** The wizard's last question, after the writes: also a kernel in the local Jupyter? (Ctrl+C here: no.) */
-export async function offerKernel(profile: Profile, ctx: Context): Promise<void> {
+/**
+ * The wizard's last question, before the plan and "Write these changes?": also
+ * a kernel in the local Jupyter? Only where a kernel can run. Ctrl+C here
+ * cancels the setup like every other question: nothing written.
+ */
+export async function askKernel(profile: Profile, ctx: Context): Promise<boolean> {
   const { checkKernelSupport } = await import('./kernel-launch.js');
   try {
     checkKernelSupport(profile);
   } catch {
-    return;
+    return false;
   }
   const prompter = ctx.prompter ?? (await (await import('../io/prompts.js')).createPrompter(ctx));
-  const yes = await prompter.confirm({ message: `Also use ${profile.name} as a kernel in your local Jupyter and VS Code (${kernelSpecName(profile.name)})?`, default: false }).catch((error: unknown) => {
-    if (error instanceof CancelledError || (error as Error)?.name === 'ExitPromptError') return false;
+  return prompter.confirm({ message: `Also use ${profile.name} as a kernel in your local Jupyter and VS Code (${kernelSpecName(profile.name)})?`, default: false }).catch((error: unknown) => {
+    if ((error as Error)?.name === 'ExitPromptError') throw new CancelledError();
     throw error;
   });
-  if (yes) await addKernel(profile.name, ctx, false);
 }

@@ -71,11 +71,11 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
     // The wizard only asks; the writes happen here, after its last answer and its confirmation.
     const { runWizard } = await import('../wizard/index.js');
     const wizard = await runWizard(input, options, ctx);
-    const code = await withKernel(Boolean(v.kernel), wizard.profile.name, options, ctx, await applySetup(wizard.profile, options, ctx, wizard.confirm, wizard.learned));
+    // The last question, before the plan and its confirmation (every question has a flag: --kernel answers this one).
+    const kernel = v.kernel === undefined ? await (await import('./kernel.js')).askKernel(wizard.profile, ctx) : Boolean(v.kernel);
+    const code = await withKernel(kernel, wizard.profile.name, options, ctx, await applySetup(wizard.profile, options, ctx, wizard.confirm, wizard.learned));
     if (code !== 0 || options.dryRun || options.json) return code;
     await wizard.afterWrite();
-    // Every question has a flag: --kernel answers this one.
-    if (v.kernel === undefined) await (await import('./kernel.js')).offerKernel(wizard.profile, ctx);
     return 0;
   }
   const missing = (['name', 'host'] as const).filter((k) => !input[k]);

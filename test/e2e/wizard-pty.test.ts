@@ -78,6 +78,19 @@ class Pane {
     }
     throw new Error(`no choice "${label}" in:\n${this.screen()}`);
   }
+  /**
+   * Before "Write these changes?": the kernel question, asked only where a
+   * kernel can run (its default, No); then the confirmation.
+   */
+  async write(answer = ''): Promise<void> {
+    const m = await this.waitFor(/^\? (Also use \S+ as a kernel|Write these changes\?)/m);
+    if (m[1]!.startsWith('Also use')) {
+      this.keys('Enter');
+      await this.question('Write these changes?');
+    }
+    if (answer) tmux('send-keys', '-t', this.id, '-l', answer);
+    this.keys('Enter');
+  }
   /** Presses Enter on each question in turn: its default. */
   async defaults(...questions: string[]): Promise<void> {
     for (const q of questions) await this.type(q);
@@ -164,7 +177,7 @@ maybe('plain two-hop target: an alias from the config, then a typed hop', async 
   await pane.choose('Add another jump host after carol@login2.example.org:2222?', 'No');
   await pane.defaults(...REST);
   await pane.waitFor(/via bastion -> carol@login2\.example\.org:2222/);
-  await pane.type('Write these changes?');
+  await pane.write();
   await pane.type('Test the connection now', 'n');
   assert.is(await pane.exitCode(), 0, pane.screen());
   const conf = readFileSync(join(home, '.ssh', 'jupyter-ssh-setup.conf'), 'utf8');
@@ -191,7 +204,7 @@ maybe('SLURM target: only the batch questions of the chosen launcher', async () 
   // A job listens on TCP on its node: its port there is asked.
   await pane.type("Jupyter's port on the remote");
   await pane.defaults(...REST.slice(6));
-  await pane.type('Write these changes?');
+  await pane.write();
   await pane.type('Test the connection now', 'n');
   assert.is(await pane.exitCode(), 0, pane.screen());
   const p = JSON.parse(readFileSync(join(home, '.config', 'jupyter-ssh-setup', 'profiles', 'hpc.json'), 'utf8'));
@@ -209,7 +222,7 @@ maybe('container target: docker with the default image and GPUs', async () => {
   await pane.type('Image');
   await pane.type("Give the container the host's GPUs", 'y');
   await pane.defaults(...REST.slice(3));
-  await pane.type('Write these changes?');
+  await pane.write();
   await pane.type('Test the connection now', 'n');
   assert.is(await pane.exitCode(), 0, pane.screen());
   const p = JSON.parse(readFileSync(join(home, '.config', 'jupyter-ssh-setup', 'profiles', 'box.json'), 'utf8'));
@@ -231,8 +244,9 @@ maybe('a re-run that changes one answer shows only that change', async () => {
   await pane.defaults('Does ssh go through', ...REST.slice(0, 5));
   await pane.type('Directory Jupyter opens in', 'work');
   await pane.defaults(...REST.slice(6));
+  await pane.type('Also use gpu as a kernel');
   const plan = (await pane.waitFor(/Files to change \((\d+)\):\n((?: {2}.*\n)+)/))[0];
-  await pane.type('Write these changes?');
+  await pane.write();
   await pane.type('Test the connection now', 'n');
   assert.is(await pane.exitCode(), 0, pane.screen());
   assert.match(plan, /Files to change \(2\)/);
@@ -299,7 +313,7 @@ test('on the bed: the wizard logs in after the jump question and offers what gpu
     await pane.type('Directory Jupyter opens in');
     await pane.type('Port on this machine', '18873');
     await pane.type('Which shell gets');
-    await pane.type('Write these changes?');
+    await pane.write();
     assert.is(await pane.exitCode(), 0, pane.screen());
     const screen = pane.screen();
     assert.not.match(screen, "Jupyter's port on the remote", 'a socket target has no port there to ask');
