@@ -110,11 +110,8 @@ test('the session wrapper: ssh as given, then the cancel with its words intact, 
   }
 });
 
-const profile = validateProfile({ name: 'gpu', host: 'gpu.example.org', env: ["venv:~/my env/it's"], notebookDir: '~/work' });
-
-for (const job of [undefined, { id: '1234', node: 'gpu-07' }]) test(`the kernel script passes sh -n (and shellcheck)${job ? ', in a SLURM job' : ''}`, () => {
-  const script = renderKernelScript(profile, job);
-  if (job) assert.match(script, "srun --jobid=\"$jss_job\" --overlap");
+/** The script passes sh -n and, where installed, shellcheck. */
+function checkShell(script: string): void {
   const dir = mkdtempSync(join(tmpdir(), 'jss-kernel-'));
   try {
     writeFileSync(join(dir, 'kernel.sh'), script);
@@ -127,6 +124,36 @@ for (const job of [undefined, { id: '1234', node: 'gpu-07' }]) test(`the kernel 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const profile = validateProfile({ name: 'gpu', host: 'gpu.example.org', env: ["venv:~/my env/it's"], notebookDir: '~/work' });
+
+for (const job of [undefined, { id: '1234', node: 'gpu-07' }]) test(`the kernel script passes sh -n (and shellcheck)${job ? ', in a SLURM job' : ''}`, () => {
+  const script = renderKernelScript(profile, job);
+  if (job) assert.match(script, "srun --jobid=\"$jss_job\" --overlap");
+  checkShell(script);
+});
+
+const boxes = [
+  validateProfile({ name: 'box', host: 'h', container: 'podman', image: 'localhost/jss:1', mount: ['~/data:/data', '/scratch'], containerGpus: true, notebookDir: '~/work' }),
+  validateProfile({ name: 'sif', host: 'h', container: 'apptainer', image: '~/images/jupyter.sif', mount: ['/scratch'], containerGpus: true }),
+];
+for (const box of boxes) test(`a kernel in a ${box.container.kind} container: the script passes sh -n and shellcheck`, () => {
+  const script = renderKernelScript(box);
+  if (box.container.kind === 'podman') {
+    // The kernel's own container, removed when it ends, its directory mounted, as the user; on EOF it is killed and removed.
+    assert.match(script, 'JSS_CONTAINER="$JSS_CONTAINER-k-${jss_kdir##*-}"');
+    assert.match(script, 'set -- --rm -v "$jss_kdir:$jss_kdir" -e "HOME=$jss_kdir"');
+    assert.match(script, 'jss_ctr_rootless || set -- "$@" --user "$(id -u):$(id -g)"');
+    assert.match(script, '"$JSS_ENGINE" kill "$JSS_CONTAINER"');
+    assert.match(script, '--device nvidia.com/gpu=all');
+  } else {
+    assert.match(script, 'APPTAINER_BIND="${APPTAINER_BIND:+$APPTAINER_BIND,}$jss_kdir"');
+    assert.match(script, 'jss_apptainer_exec python3 "$jss_kdir/start_kernel.py" -f "$jss_kdir/connection.json"');
+    assert.match(script, 'set -- --nv "$@"');
+  }
+  assert.not.match(script, 'jss_python=$(command -v python3');
+  checkShell(script);
 });
 
 /** Runs the remote command locally, with a stand-in "python3" (BODY, a sh script); stdin stays open until closeAfterMs. */
