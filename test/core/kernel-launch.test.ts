@@ -145,7 +145,7 @@ for (const box of boxes) test(`a kernel in a ${box.container.kind} container: th
     assert.match(script, 'JSS_CONTAINER="$JSS_CONTAINER-k-${jss_kdir##*-}"');
     assert.match(script, 'set -- --rm -v "$jss_kdir:$jss_kdir" -e "HOME=$jss_kdir"');
     assert.match(script, 'jss_ctr_rootless || set -- "$@" --user "$(id -u):$(id -g)"');
-    assert.match(script, '"$JSS_ENGINE" kill "$JSS_CONTAINER"');
+    assert.match(script, '    "$JSS_ENGINE" kill "$JSS_CONTAINER"');
     assert.match(script, '--device nvidia.com/gpu=all');
   } else {
     assert.match(script, 'APPTAINER_BIND="${APPTAINER_BIND:+$APPTAINER_BIND,}$jss_kdir"');

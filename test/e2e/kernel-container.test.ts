@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { writeFileSync, chownSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bedSuite, cli, asUser, portIsFree, waitFor, root, isRoot } from '../helpers/bed.js';
+import { bedSuite, cli, asUser, livePids, portIsFree, waitFor, root, appRoot, isRoot } from '../helpers/bed.js';
 import { DRIVER, Driver } from '../helpers/kernel-driver.js';
 
 const { suite: e2e, it, ctx } = bedSuite('a container target as a kernel of local Jupyter clients (podman on gpu)');
@@ -122,6 +122,29 @@ it('a launcher killed with -9: its container is gone within 15 s; a new start on
     d.go();
   } finally {
     await d.end();
+  }
+});
+
+it('a launcher killed with -9 while its container is being made: no container is left after 15 s', async () => {
+  const conn = join(ctx.bed.home, 'kconn-box.json');
+  writeFileSync(conn, JSON.stringify({ shell_port: 41301, iopub_port: 41302, stdin_port: 41303, control_port: 41304, hb_port: 41305, ip: '127.0.0.1', key: 'k', transport: 'tcp', signature_scheme: 'hmac-sha256' }));
+  chownSync(conn, ctx.bed.uid, ctx.bed.gid);
+  const env = ['HOME=' + ctx.bed.home, 'USER=' + ctx.bed.user, 'PATH=/usr/bin:/bin'];
+  const launcher = execa('runuser', ['-u', ctx.bed.user, '--', 'env', '-i', ...env, process.execPath, join(appRoot, 'dist/bin.js'), 'kernel', 'launch', 'box', conn], { reject: false, cwd: ctx.bed.home, timeout: 60_000, buffer: false });
+  try {
+    let err = '';
+    launcher.stderr!.on('data', (x: Buffer) => (err += x));
+    // The script says the kernel's PID as soon as the engine's run starts, before the container exists.
+    assert.ok(await waitFor(async () => err.includes('kernel pid'), 30_000), err);
+    const pid = (await livePids(ctx.bed.user)).find((p) => p.args.includes('kernel launch box'))!.pid;
+    process.kill(pid, 'SIGKILL');
+    const t0 = Date.now();
+    assert.ok(await waitFor(async () => (await kernelContainers()).length === 0 && kernelDirs().length === 0, 15_000, 250), `left: ${JSON.stringify(await kernelContainers())} ${kernelDirs().join(' ')}`);
+    // Its record stays until the next start on these ports (it cancels the stale forwards, if any).
+    figures.push(`SIGKILL to the launcher during the container's start: nothing left after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    launcher.kill('SIGKILL');
+    await launcher;
   }
 });
 
