@@ -6,7 +6,9 @@
  * that container's ID), on ipc sockets in the 0700 directory mounted into it;
  * a message-mode interrupt stops a cell within 5 s; shutdown leaves no
  * container, no forward, no socket directory; a launcher killed with -9 leaves
- * no container within 15 s, and a new start on the same ports works.
+ * no container within 15 s (also while the container is still being made), SIGTERM
+ * too, and a new start on the same ports works; restart with the same ports and
+ * new ones keeps one container, and a forked child's output arrives.
  */
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
@@ -100,30 +102,62 @@ it('jupyter_client: code runs in a container of its own, interrupt within 5 s, s
   }
 });
 
-it('a launcher killed with -9: its container is gone within 15 s; a new start on the same ports works', async () => {
-  const d = startDriver(['jss-box', 'kill', '9']);
+it('restart with the same ports (JupyterLab) and new ones (VS Code): one container at a time; a forked child\'s output arrives', async () => {
+  const d = startDriver(['jss-box', 'lifecycle']);
   try {
-    const ready = await d.next<{ launcher: number; ports: number[] }>().catch((e: Error) => Promise.reject(new Error(`${e.message}: ${stderr}`)));
-    assert.is((await kernelContainers()).length, 1);
+    await d.next().catch((e: Error) => Promise.reject(new Error(`${e.message}: ${stderr}`)));
     d.go();
     await d.next();
-    const t0 = Date.now();
-    assert.ok(await waitFor(async () => (await kernelContainers()).length === 0, 15_000, 250), `the container outlived its launcher: ${JSON.stringify(await kernelContainers())}`);
-    figures.push(`SIGKILL to the launcher: container gone after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    for (const port of ready.ports) assert.ok(await waitFor(() => portIsFree(port), 5000), `local port ${port} is still forwarded`);
-    assert.ok(await waitFor(async () => kernelDirs().length === 0, 5000), `socket directories left: ${kernelDirs().join(' ')}`);
     d.go();
-    const again = await d.next<{ ports: number[]; out: string }>();
-    assert.equal(again.ports, ready.ports);
-    assert.match(again.out.trim(), /^[0-9a-f]{12}$/, stderr);
+    const same = await d.next<{ seconds: number; same: boolean; out: string }>();
+    assert.ok(same.same);
+    const running = await kernelContainers();
+    assert.is(running.length, 1, JSON.stringify(running));
+    const lines = same.out.trim().split('\n');
+    assert.ok(lines.includes('forked child'), same.out);
+    const host = lines.find((l) => l !== 'forked child') ?? '';
+    assert.ok(host && running[0]!.id.startsWith(host), `${host} is not ${running[0]!.id}`);
+    figures.push(`container kernel restart, same ports: ${same.seconds} s`);
+    d.go();
+    const fresh = await d.next<{ seconds: number; out: string }>();
+    assert.is(fresh.out.trim(), '42');
+    assert.is((await kernelContainers()).length, 1);
+    figures.push(`container kernel restart, new ports: ${fresh.seconds} s`);
     d.go();
     const down = await d.next<{ ports: number[] }>();
-    await assertNothingLeft(down.ports, 'after -9 and a new start');
+    await assertNothingLeft(down.ports, 'after restarts and shutdown');
     d.go();
   } finally {
     await d.end();
   }
 });
+
+for (const [signal, name] of [[9, 'SIGKILL'], [15, 'SIGTERM']] as const) {
+  it(`a launcher sent ${name}: its container is gone within 15 s; a new start on the same ports works`, async () => {
+    const d = startDriver(['jss-box', 'kill', String(signal)]);
+    try {
+      const ready = await d.next<{ launcher: number; ports: number[] }>().catch((e: Error) => Promise.reject(new Error(`${e.message}: ${stderr}`)));
+      assert.is((await kernelContainers()).length, 1);
+      d.go();
+      await d.next();
+      const t0 = Date.now();
+      assert.ok(await waitFor(async () => (await kernelContainers()).length === 0, 15_000, 250), `the container outlived its launcher: ${JSON.stringify(await kernelContainers())}`);
+      figures.push(`${name} to the launcher: container gone after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      for (const port of ready.ports) assert.ok(await waitFor(() => portIsFree(port), 5000), `local port ${port} is still forwarded`);
+      assert.ok(await waitFor(async () => kernelDirs().length === 0, 5000), `socket directories left: ${kernelDirs().join(' ')}`);
+      d.go();
+      const again = await d.next<{ ports: number[]; out: string }>();
+      assert.equal(again.ports, ready.ports);
+      assert.match(again.out.trim(), /^[0-9a-f]{12}$/, stderr);
+      d.go();
+      const down = await d.next<{ ports: number[] }>();
+      await assertNothingLeft(down.ports, `after ${name} and a new start`);
+      d.go();
+    } finally {
+      await d.end();
+    }
+  });
+}
 
 it('a launcher killed with -9 while its container is being made: no container is left after 15 s', async () => {
   const conn = join(ctx.bed.home, 'kconn-box.json');
