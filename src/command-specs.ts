@@ -195,7 +195,8 @@ list         the kernels of ours, whether their target and launcher still exist,
 launch NAME FILE  (run by Jupyter) starts ipykernel on the target over its shared login,
              on Unix sockets in a fresh 0700 directory there, and forwards the five
              ports of FILE to them: no TCP port opens on the remote. A SLURM target's
-             kernel runs in its running job (start NAME first), on the job's node
+             kernel runs in its running job (start NAME first), on the job's node; a
+             container target's in a container of the image, removed when it ends
 proxy NAME PORT  (run by ssh NAME-node) connects to the node where the job runs
   --json     print the result as JSON`,
     examples: ['jupyter-ssh-setup kernel add gpu', 'jupyter execute --kernel_name=jss-gpu notebook.ipynb', 'jupyter-ssh-setup kernel list --json', 'jupyter-ssh-setup kernel remove gpu'],

@@ -72,11 +72,11 @@ export async function launchKernel(name: string, connectionFile: string, ctx: Co
   return runKernel(profile, paths, conn, ctx, log, host, job);
 }
 
-/** Plain and SLURM targets, without a container, for now: others are refused by name (exit 2). */
+/** Plain targets (in their container, if any) and SLURM targets without one, for now: others are refused by name (exit 2). */
 export function checkKernelSupport(profile: Profile): void {
-  if ((profile.launcher === 'plain' || profile.launcher === 'slurm') && profile.container.kind === 'none') return;
-  const kind = profile.container.kind !== 'none' ? `${profile.container.kind} container` : profile.launcher.toUpperCase();
-  throw new UsageError(`kernels of ${kind} targets are not supported yet ("${profile.name}"): plain and SLURM targets are`, `Meanwhile, use its notebook URL (jupyter-ssh-setup url ${profile.name}) as an existing Jupyter server.`);
+  if (profile.launcher === 'plain' || (profile.launcher === 'slurm' && profile.container.kind === 'none')) return;
+  const kind = profile.container.kind !== 'none' ? `${profile.launcher.toUpperCase()} targets with a ${profile.container.kind} container` : `${profile.launcher.toUpperCase()} targets`;
+  throw new UsageError(`kernels of ${kind} are not supported yet ("${profile.name}"): plain targets (also in a container) and SLURM targets without one are`, `Meanwhile, use its notebook URL (jupyter-ssh-setup url ${profile.name}) as an existing Jupyter server.`);
 }
 
 /** The shared login: up already (nothing happens), else one login, prompting only where there is a terminal. */

@@ -2,6 +2,7 @@ import type { Profile } from './profile-types.js';
 import { ValidationError } from '../errors.js';
 import { forwardSpec, sharedConnectionOptions } from './ssh-args.js';
 import { renderTemplate } from './render.js';
+import { containerData } from './container.js';
 
 /**
  * The launcher a kernelspec starts (`kernel launch NAME CONNECTION_FILE`), as
@@ -135,9 +136,11 @@ export interface KernelJob {
   node: string;
 }
 
-/** The kernel script (templates/kernel.sh.ejs): for a plain target, or inside a SLURM job. */
-export function renderKernelScript(profile: Pick<Profile, 'name' | 'env' | 'notebookDir'>, job?: KernelJob): string {
-  return renderTemplate('kernel.sh.ejs', { name: profile.name, env: profile.env, notebookDir: profile.notebookDir ?? '', jobId: job?.id ?? '', jobNode: job?.node ?? '' }, 'sh');
+/** The kernel script (templates/kernel.sh.ejs): for a plain target (in its container, if any), or inside a SLURM job. */
+export function renderKernelScript(profile: Profile, job?: KernelJob): string {
+  if (job && profile.container.kind !== 'none') throw new Error('a kernel in a container inside a job is not supported');
+  const data = { name: profile.name, env: profile.env, notebookDir: profile.notebookDir ?? '', jobId: job?.id ?? '', jobNode: job?.node ?? '' };
+  return renderTemplate('kernel.sh.ejs', { ...data, container: containerData(profile) }, 'sh');
 }
 
 /** What the session reads on stdin: the script, its end mark, the connection line. The stream then stays open. */

@@ -110,11 +110,8 @@ test('the session wrapper: ssh as given, then the cancel with its words intact, 
   }
 });
 
-const profile = validateProfile({ name: 'gpu', host: 'gpu.example.org', env: ["venv:~/my env/it's"], notebookDir: '~/work' });
-
-for (const job of [undefined, { id: '1234', node: 'gpu-07' }]) test(`the kernel script passes sh -n (and shellcheck)${job ? ', in a SLURM job' : ''}`, () => {
-  const script = renderKernelScript(profile, job);
-  if (job) assert.match(script, "srun --jobid=\"$jss_job\" --overlap");
+/** The script passes sh -n and, where installed, shellcheck. */
+function checkShell(script: string): void {
   const dir = mkdtempSync(join(tmpdir(), 'jss-kernel-'));
   try {
     writeFileSync(join(dir, 'kernel.sh'), script);
@@ -127,15 +124,45 @@ for (const job of [undefined, { id: '1234', node: 'gpu-07' }]) test(`the kernel 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const profile = validateProfile({ name: 'gpu', host: 'gpu.example.org', env: ["venv:~/my env/it's"], notebookDir: '~/work' });
+
+for (const job of [undefined, { id: '1234', node: 'gpu-07' }]) test(`the kernel script passes sh -n (and shellcheck)${job ? ', in a SLURM job' : ''}`, () => {
+  const script = renderKernelScript(profile, job);
+  if (job) assert.match(script, "srun --jobid=\"$jss_job\" --overlap");
+  checkShell(script);
+});
+
+const boxes = [
+  validateProfile({ name: 'box', host: 'h', container: 'podman', image: 'localhost/jss:1', mount: ['~/data:/data', '/scratch'], containerGpus: true, notebookDir: '~/work' }),
+  validateProfile({ name: 'sif', host: 'h', container: 'apptainer', image: '~/images/jupyter.sif', mount: ['/scratch'], containerGpus: true }),
+];
+for (const box of boxes) test(`a kernel in a ${box.container.kind} container: the script passes sh -n and shellcheck`, () => {
+  const script = renderKernelScript(box);
+  if (box.container.kind === 'podman') {
+    // The kernel's own container, removed when it ends, its directory mounted, as the user; on EOF it is killed and removed.
+    assert.match(script, 'JSS_CONTAINER="$JSS_CONTAINER-k-${jss_kdir##*-}"');
+    assert.match(script, 'set -- --rm -v "$jss_kdir:$jss_kdir" -e "HOME=$jss_kdir"');
+    assert.match(script, 'jss_ctr_rootless || set -- "$@" --user "$(id -u):$(id -g)"');
+    assert.match(script, '    "$JSS_ENGINE" kill "$JSS_CONTAINER"');
+    assert.match(script, '--device nvidia.com/gpu=all');
+  } else {
+    assert.match(script, 'APPTAINER_BIND="${APPTAINER_BIND:+$APPTAINER_BIND,}$jss_kdir"');
+    assert.match(script, 'jss_apptainer_exec python3 "$jss_kdir/start_kernel.py" -f "$jss_kdir/connection.json"');
+    assert.match(script, 'set -- --nv "$@"');
+  }
+  assert.not.match(script, 'jss_python=$(command -v python3');
+  checkShell(script);
 });
 
 /** Runs the remote command locally, with a stand-in "python3" (BODY, a sh script); stdin stays open until closeAfterMs. */
-function runRemote(work: string, dir: string, body: string, closeAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function runRemote(work: string, dir: string, body: string, closeAfterMs?: number, profile = validateProfile({ name: 'gpu', host: 'h' })): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   writeFileSync(join(work, 'python3'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   const c = parseConnectionFile(JSON.stringify(good), 'k.json');
   const t0 = Date.now();
   const child = spawn('sh', ['-c', buildKernelRemoteCommand(dir).replace(/^exec /, '')], { env: { ...process.env, PATH: `${work}:/usr/bin:/bin`, HOME: work } });
-  child.stdin.write(kernelSessionInput(renderKernelScript(validateProfile({ name: 'gpu', host: 'h' })), c, dir));
+  child.stdin.write(kernelSessionInput(renderKernelScript(profile), c, dir));
   if (closeAfterMs !== undefined) setTimeout(() => child.stdin.end(), closeAfterMs);
   let stdout = '';
   let stderr = '';
@@ -185,6 +212,30 @@ test('the end of stdin (the launcher gone) ends the kernel within seconds, and i
     assert.not.ok(existsSync(dir));
     const pid = Number(readFileSync(join(work, 'pid'), 'utf8'));
     assert.throws(() => process.kill(pid, 0));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('apptainer (a stand-in): the kernel runs by apptainer exec of the image, the directory bound, no key in argv; the end of stdin ends it', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'jss-kernel-run-'));
+  const dir = randomDir();
+  try {
+    mkdirSync(join(work, 'images'));
+    writeFileSync(join(work, 'images/jupyter.sif'), '');
+    // apptainer exec [--nv] [--bind X] [--pwd X] IMAGE CMD...: records what it got, then runs CMD.
+    writeFileSync(join(work, 'apptainer'), `#!/bin/sh\n[ "$1" = exec ] || exit 9\nshift\necho "$*" > ${work}/apptainer-argv\necho "$APPTAINER_BIND" > ${work}/bind\nwhile [ $# -gt 0 ]; do case "$1" in --nv) shift ;; --bind | --pwd) shift 2 ;; *) break ;; esac; done\nshift\nexec "$@"\n`, { mode: 0o755 });
+    const sif = validateProfile({ name: 'sif', host: 'h', container: 'apptainer', image: '~/images/jupyter.sif', mount: ['/scratch'], containerGpus: true });
+    // A kernel that ignores SIGTERM: the signal reaches it (apptainer execs), then SIGKILL.
+    const r = await runRemote(work, dir, `echo "$@" > ${work}/argv\necho "$JPY_PARENT_PID" > ${work}/parent\ntrap '' TERM\nwhile :; do sleep 1; done`, 1500, sif);
+    assert.is(r.code, 137, r.stderr);
+    assert.ok(r.ms < 10_000, `${r.ms} ms`);
+    assert.is(readFileSync(join(work, 'argv'), 'utf8').trim(), `${dir}/start_kernel.py -f ${dir}/connection.json`);
+    assert.is(readFileSync(join(work, 'bind'), 'utf8').trim(), dir);
+    assert.match(readFileSync(join(work, 'apptainer-argv'), 'utf8'), `--nv --bind /scratch --pwd ${work} ${work}/images/jupyter.sif python3 ${dir}/start_kernel.py`);
+    assert.match(readFileSync(join(work, 'parent'), 'utf8'), /^\d+\n$/);
+    assert.not.ok(existsSync(dir));
   } finally {
     rmSync(work, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });

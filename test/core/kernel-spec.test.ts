@@ -78,7 +78,7 @@ test('bad input exits 2 naming the value, and writes nothing', async () => {
   await withTempHome(async (home) => {
     const env = { JUPYTER_DATA_DIR: join(home, 'jd') };
     assert.is((await runCli(['setup', '--yes', '--name', 'pbs', '--host', 'login.example.org', '--launcher', 'pbs'], { home, env })).code, 0);
-    assert.is((await runCli(['setup', '--yes', '--name', 'box', '--host', 'box.example.org', '--container', 'docker', '--image', 'jupyter/base-notebook'], { home, env })).code, 0);
+    assert.is((await runCli(['setup', '--yes', '--name', 'box', '--host', 'box.example.org', '--launcher', 'slurm', '--container', 'docker', '--image', 'jupyter/base-notebook'], { home, env })).code, 0);
     const cases: [string[], string][] = [
       [['kernel'], 'jupyter-ssh-setup: which kernel action? add, remove or list\n'],
       [['kernel', 'start', 'gpu'], 'jupyter-ssh-setup: unknown kernel action "start": add, remove or list\n'],
@@ -86,8 +86,8 @@ test('bad input exits 2 naming the value, and writes nothing', async () => {
       [['kernel', 'add', 'nope'], 'jupyter-ssh-setup: no target named "nope"\n'],
       [['kernel', 'remove', 'nope'], `jupyter-ssh-setup: no kernel of jupyter-ssh-setup named "jss-nope" in ${join(home, 'jd/kernels')}\n`],
       [['kernel', 'list', 'gpu'], 'jupyter-ssh-setup: kernel list takes no name (got "gpu")\n'],
-      [['kernel', 'add', 'pbs'], 'jupyter-ssh-setup: kernels of PBS targets are not supported yet ("pbs"): plain and SLURM targets are\n'],
-      [['kernel', 'add', 'box'], 'jupyter-ssh-setup: kernels of docker container targets are not supported yet ("box"): plain and SLURM targets are\n'],
+      [['kernel', 'add', 'pbs'], 'jupyter-ssh-setup: kernels of PBS targets are not supported yet ("pbs"): plain targets (also in a container) and SLURM targets without one are\n'],
+      [['kernel', 'add', 'box'], 'jupyter-ssh-setup: kernels of SLURM targets with a docker container are not supported yet ("box"): plain targets (also in a container) and SLURM targets without one are\n'],
     ];
     for (const [argv, first] of cases) {
       const r = await runCli(argv, { home, env });
