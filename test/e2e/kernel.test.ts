@@ -227,7 +227,7 @@ const hasSlurm = ['/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/sbin/munged']
 if (!hasSlurm) console.log('jss-skip: SLURM is not installed, the SLURM kernel test skipped: sudo test/bed/install.sh (or run npm test as root)');
 const slurmSh = join(root, 'test/bed/slurm.sh');
 
-(hasSlurm ? it : (it.skip as typeof it))('SLURM: the kernel runs as a step of the target\'s job on gpu; interrupt, shutdown leave nothing; no job: fails at once naming start', async () => {
+(hasSlurm ? it : (e2e.skip as typeof it))('SLURM: the kernel runs as a step of the target\'s job on gpu; interrupt, shutdown leave nothing; no job: fails at once naming start', async () => {
   await execa('bash', [slurmSh, 'up'], { stdout: 'ignore' });
   try {
     const s = await cli(ctx.bed, ['setup', '--yes', '--user', 'jssbed', '--name', 'hpc', '--host', ctx.bed.hosts.login.addr, '--launcher', 'slurm', '--time', '10:00', '--app', 'server', '--local-port', '18894', '--kernel']);
