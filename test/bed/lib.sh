@@ -49,14 +49,17 @@ hosts_block_add() {
   printf '%s\n' "$begin" "$@" "$end" >>/etc/hosts
 }
 
-# wait_for WHAT CMD...: up to 15 s, polling fast; says what did not come up.
+# wait_for WHAT CMD...: up to 120 s, polling fast; says what did not come up.
 wait_for() {
-  local what="$1"
+  # Up to 120 s by the clock, not a count of tries: on a loaded 2-core machine
+  # each try (an nsenter and a client) takes longer than the pause between them.
+  local what="$1" deadline=$((SECONDS + 120))
   shift
-  for _ in $(seq 300); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "${0##*/}: $what did not come up within 120 s" >&2
+      return 1
+    fi
     sleep 0.05
   done
-  echo "${0##*/}: $what did not come up" >&2
-  return 1
 }

@@ -42,7 +42,12 @@ e2e.before(async () => {
   bed = (await bedUp())!;
   await resetUser(bed);
   const t = Date.now();
-  await execa('bash', [sgeSh, 'up'], { stdout: 'ignore', stderr: 'ignore' });
+  // A failed `up` fails every test: say why in the log (uvu prints nothing for a failed hook).
+  const up = await execa('bash', [sgeSh, 'up'], { stdout: 'ignore', reject: false });
+  if (up.exitCode !== 0) {
+    console.log(`sge.sh up failed (exit ${up.exitCode}):\n${String(up.stderr)}`);
+    throw new Error(`sge.sh up failed: ${String(up.stderr).trim().split('\n').pop()}`);
+  }
   timings.push(`sge.sh up (a fresh cluster): ${Date.now() - t} ms`);
   sshPath(SGE_PATH);
 });
