@@ -110,7 +110,8 @@ EOF
   ctl qconf -sq all.q 2>/dev/null >/dev/null && ctl qconf -dq all.q >/dev/null
   ctl qconf -Aq "$(conf_file all.q.queue < <(ctl qconf -sq | sed \
     -e 's/^qname .*/qname all.q/' -e 's/^hostlist .*/hostlist gpu/' -e 's/^slots .*/slots 2/' \
-    -e 's/^pe_list .*/pe_list smp/' -e 's/^shell .*/shell \/bin\/sh/' -e 's/^shell_start_mode .*/shell_start_mode unix_behavior/'))" >/dev/null
+    -e 's/^pe_list .*/pe_list smp/' -e 's/^shell .*/shell \/bin\/sh/' -e 's/^shell_start_mode .*/shell_start_mode unix_behavior/' \
+    -e 's/^load_thresholds .*/load_thresholds NONE/'))" >/dev/null
 }
 
 start_execd() {
@@ -120,6 +121,8 @@ start_execd() {
     'mount --bind "$1" /etc/hosts; hostname gpu; exec "$2/sge_execd"' sh "$DIR/hosts" "$SGE_BIN" 8>&-
 }
 
+# The queue takes jobs: not in alarm (a) or unknown (u). load_thresholds NONE: a busy test
+# machine (load over 1.75 per core) would otherwise put it in alarm and no job would start.
 queue_ready() {
   local s
   s="$(ctl qstat -f -q all.q 2>/dev/null | awk '$1 == "all.q@gpu" {print $6}')"
